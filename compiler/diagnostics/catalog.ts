@@ -1,0 +1,108 @@
+// The one catalog of diagnostics. Code refers to entries by key (`D.unknownRole`), never by literal text.
+// Codes never change meaning; a retired code stays here marked `deprecated`. docs/diagnostics.md is
+// generated from this table (`npm run build` writes it; a test checks it is current).
+//
+// Ranges: VPAE1xxx syntax, VPAE2xxx names and values, VPAE21xx method semantics, VPAE22xx sweeps,
+// VPAE3xxx plan files, VPAE5xxx command line.
+
+export interface CatalogEntry {
+  code: string;
+  /** Message template; {0}, {1}... are filled by the caller. */
+  template: string;
+  /** Why it is an error and how to fix it (docs/diagnostics.md). */
+  explanation: string;
+  severity?: "error" | "warning";
+  deprecated?: boolean;
+}
+
+function e(code: string, template: string, explanation: string, severity: "error" | "warning" = "error"): CatalogEntry {
+  return { code, template, explanation, severity };
+}
+
+export const D = {
+  // ---- 1xxx syntax ----
+  unexpectedCharacter: e("VPAE1001", "unexpected character {0}", "The lexer found a character that starts no token of the language. Names are letters, digits and `_`; strings use double quotes; comments are `//` or `/* */`."),
+  unexpectedToken: e("VPAE1002", "expected {0} but found {1}", "The parser expected another token here. The message lists what may come next."),
+  unterminatedString: e("VPAE1003", "unterminated string", "A string starts with `\"` and must end with `\"` on the same line. Use `\\\"` for a quote inside a string."),
+  unterminatedComment: e("VPAE1004", "unterminated block comment", "A `/*` comment must be closed with `*/`."),
+  missingCloseBrace: e("VPAE1005", "'{0}' is not closed", "A `{` block (or `(`/`[`) was still open at the end of the file. Add the closing brace; the note shows where the block starts."),
+  emptyListElement: e("VPAE1006", "empty element in a list or argument list", "Two commas follow each other, or a comma starts the list. Remove the extra comma."),
+  invalidNumber: e("VPAE1007", "invalid number {0}", "Numbers are written like `3`, `0.5`, `.5`, `2e-6` or `1_000`; underscores only between digits."),
+  invalidEscape: e("VPAE1008", "invalid escape sequence {0} in a string", "Strings accept `\\\\`, `\\\"`, `\\n` and `\\t`."),
+  unexpectedInput: e("VPAE1009", "unexpected {0}", "Something follows where the construct was already complete (for example a second value after `=`)."),
+
+  // ---- 2xxx names, values and structure ----
+  importNotFound: e("VPAE2001", "cannot read imported file {0}", "An `import` path is resolved relative to the importing file. Check the path and that the file exists."),
+  importCycle: e("VPAE2002", "import cycle: {0}", "Files import each other in a circle. Move the shared declarations into a third file that both import."),
+  duplicateDeclaration: e("VPAE2003", "{0} {1} is declared twice", "Every experiment, template, sweep and parameter name must be unique in its scope (imports included)."),
+  unknownExperiment: e("VPAE2004", "unknown experiment or template {0}", "`extends` and `sweep ... over` must name an experiment or template declared in this file or an imported one."),
+  extendsCycle: e("VPAE2005", "{0} extends itself through {1}", "An `extends` chain loops back on itself. Templates form a tree; break the loop."),
+  unknownName: e("VPAE2006", "unknown name {0}", "An expression names a parameter or setting that does not exist. Parameters are declared with `param`; settings are referred to by their path, e.g. `teacher.arch.width`."),
+  referenceCycle: e("VPAE2007", "{0} depends on itself: {1}", "Values that refer to each other in a circle have no value. Replace one reference by a number or a parameter."),
+  typeMismatch: e("VPAE2008", "{0}", "An operator or function was given a value of the wrong type (for example a string added to a number)."),
+  nonFinite: e("VPAE2009", "{0} is not a finite number", "The expression divides by zero or overflows. Every number in a plan must be finite."),
+  unknownFunction: e("VPAE2010", "unknown function {0}", "Only the functions listed in docs/language.md (\"Functions\") can be called."),
+  badArguments: e("VPAE2011", "{0}", "A function was called with a missing, unknown, repeated or surplus argument. docs/language.md lists every function's parameters."),
+  paramType: e("VPAE2012", "parameter {0} is declared {1} but its value is {2}", "A typed parameter (`param steps: int = ...`) only takes values of its type, also from `--set` and `--params`."),
+  removeMissing: e("VPAE2013", "cannot remove {0}: it does not exist", "`remove` must name a block or attribute that the experiment (after `extends`) has. A sweep variant that removes nothing is a mistake, so it is an error."),
+  duplicateEntry: e("VPAE2014", "{0} is set twice in the same block", "Each attribute or labelled block appears once per block. To change an inherited value, set it once in the extending experiment."),
+  unknownBlock: e("VPAE2015", "unknown block {0} in {1}", "This block type is not part of the language here. docs/language.md lists which blocks each block may contain."),
+  unknownAttribute: e("VPAE2016", "unknown setting {0} in {1}", "This attribute is not known in this block; a misspelt key is never ignored silently."),
+  missingAttribute: e("VPAE2017", "{1} needs {0}", "This setting has no default and must be given."),
+  wrongValueKind: e("VPAE2018", "{0} must be {1}, not {2}", "The value has the wrong kind for this setting."),
+  unknownChoice: e("VPAE2019", "{0} is not one of {1}", "This setting takes one of a fixed set of names."),
+  badLabel: e("VPAE2020", "{0}", "Some blocks need a name (`phase warmup { ... }`), others must not have one (`world { ... }`)."),
+  misplacedEntry: e("VPAE2021", "{0}", "`axis` belongs in sweeps, `remove` in experiments that extend another or in sweep variants, and `param` in files and experiments."),
+  unknownOverride: e("VPAE2022", "cannot set {0}: {1}", "A `--set` or `--params` override must name a parameter or an existing setting path."),
+  outOfRange: e("VPAE2023", "{0}", "The value is outside the range this setting allows."),
+  unusedParam: e("VPAE2024", "parameter {0} is never used", "A declared parameter that no value refers to is probably a typo in a reference.", "warning"),
+
+  // ---- 21xx method semantics ----
+  unknownRole: e("VPAE2101", "unknown role {0}", "Roles are `teacher`, `student`, and the names of `fake_score` and `discriminator` blocks."),
+  roleNotActive: e("VPAE2102", "loss {0} trains {1}, which has no optimizer in phase {2}", "A loss term updates the role it trains; that role needs an `optimizer <role> { ... }` block in the same phase."),
+  teacherTrainable: e("VPAE2103", "the teacher is trained in phase {0}", "The teacher is frozen in every distillation phase. Only a `flow_matching` phase of an experiment whose teacher has `init = scratch` may train it (teacher pre-training)."),
+  discriminatorNeverTrained: e("VPAE2104", "discriminator {0} is used by the generator but never trained", "A generator adversarial term against a discriminator whose head no phase trains gives the generator a random signal. Add a `gan_discriminator` loss for it (with an optimizer) in this or an earlier phase."),
+  badWeight: e("VPAE2105", "weight of {0} must be finite and >= 0, not {1}", "Loss weights scale gradients; a negative weight reverses the objective. Use the opposite loss instead."),
+  badRatio: e("VPAE2106", "update count of {0} must be a positive integer, not {1}", "`updates { fake = 5  student = 1 }` runs 5 fake-score updates per generator update; counts are whole numbers >= 1."),
+  badTimestep: e("VPAE2107", "{0} must lie inside (0, 1], but {1}", "Times follow the rectified-flow convention x_t = (1 - t) x0 + t eps: t = 1 is pure noise and t = 0 is data, which no denoiser is asked about."),
+  studentSteps: e("VPAE2108", "the student samples with {0} steps, more than the teacher's {1}", "A distilled student is meant to use fewer steps than its teacher."),
+  badDecay: e("VPAE2109", "EMA decay {0} must lie in (0, 1)", "An EMA with decay 0 copies the weights; decay 1 never moves."),
+  badTap: e("VPAE2110", "tap {0} is outside the backbone's blocks 0..{1}", "Taps index the transformer blocks of the discriminator backbone, counting from 0."),
+  unknownLossKind: e("VPAE2111", "unknown loss kind {0}", "docs/language.md (\"Losses\") lists the loss vocabulary."),
+  unusedOptimizer: e("VPAE2112", "optimizer for {0} in phase {1} is unused: no loss trains it", "An optimizer whose role no loss term trains does nothing.", "warning"),
+  emptyPhase: e("VPAE2113", "phase {0} has no loss terms", "A phase trains something; give it at least one `loss` block."),
+  badRoleKind: e("VPAE2114", "{0}", "The loss needs a role of another kind here (for example `diffusion` trains a fake score)."),
+  frozenRoleTrained: e("VPAE2115", "{0} was frozen in phase {1} but is trained in phase {2}", "An `on_enter` action froze this role; unfreeze it first if a later phase must train it."),
+  missingRole: e("VPAE2116", "{0}", "The loss needs a role the experiment does not declare."),
+  updatesWithoutOptimizer: e("VPAE2117", "update count for {0}, which has no optimizer in phase {1}", "`updates` schedules optimizer steps; a role without an optimizer in this phase cannot take any."),
+  noPhases: e("VPAE2118", "experiment {0} has no phases", "An experiment runs its phases in order; declare at least one."),
+  badArchitecture: e("VPAE2119", "{0}", "The model sizes do not fit together (e.g. the width must divide by the heads, the patch must divide the frame size)."),
+  badWorld: e("VPAE2120", "{0}", "The world's parameters do not describe a valid data set."),
+
+  // ---- 22xx sweeps ----
+  unknownAxis: e("VPAE2201", "unknown axis {0}", "`members` and `where` refer to the axes declared in this sweep."),
+  zipLengths: e("VPAE2202", "zip needs axes of equal length, got {0}", "`zip(a, b)` pairs the i-th value of a with the i-th of b; the axes must have as many values each."),
+  axisNotParam: e("VPAE2203", "axis {0} is not a parameter of {1}", "A value axis sets a parameter of the experiment it sweeps over. Declare it with `param` in that experiment, or use an alternatives axis to set a path."),
+  emptySweep: e("VPAE2204", "sweep {0} has no members", "The members expression (after `where`) selects nothing."),
+  badMembers: e("VPAE2205", "{0}", "`members` combines axes with product(...), zip(...), concat(...) and an optional `where` filter."),
+  filterNotBool: e("VPAE2206", "the where filter gives {0}, not true or false", "A `where` filter is a condition such as `lr * steps < 1`."),
+  axisTwice: e("VPAE2207", "member sets axis {0} twice", "An axis may appear once in a product or zip."),
+
+  // ---- 3xxx plan files and overrides files ----
+  planSchema: e("VPAE3001", "plan value at {0} {1}", "The compiled plan breaks its schema (docs/plan.schema.json). The location is where the value was set."),
+  planUnreadable: e("VPAE3002", "cannot read plan {0}: {1}", "A plan file must be the JSON written by `vpae compile`."),
+  planVersion: e("VPAE3003", "plan format {0} is not supported (this vpae reads format {1})", "Recompile the .vpae source with this version of vpae."),
+  planHash: e("VPAE3004", "plan content does not match its hash (edited by hand?)", "Plans are content-addressed: edit the .vpae source and recompile instead of editing the JSON."),
+  paramsFile: e("VPAE3005", "{0}", "A `--params` file is a YAML mapping from parameter names (or setting paths) to values."),
+
+  // ---- 5xxx command line ----
+  fileNotFound: e("VPAE5001", "cannot read {0}", "Check the path."),
+  badSetSyntax: e("VPAE5002", "--set expects path=value, got {0}", "For example `--set lr=2e-6` or `--set phase.priming.steps=100`."),
+  ambiguousExperiment: e("VPAE5003", "{0}", "The file declares several experiments; name one with `--experiment NAME`."),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type DiagnosticKey = keyof typeof D;
+
+export function formatTemplate(template: string, args: readonly string[]): string {
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => args[Number(i)] ?? "");
+}

@@ -1,0 +1,341 @@
+// The compiler's driver: load files (and their imports) -> syntax -> scopes -> experiment trees ->
+// overrides -> lowering -> semantic checks -> plan + hash + schema validation. Sweeps expand here too.
+// Nothing throws for user errors: everything comes back as diagnostics.
+import * as nodePath from "node:path";
+import { readFileSync } from "node:fs";
+import { parse, parseExpression } from "../grammar/index.js";
+import type { ExperimentDecl, Expr, Item, SourceFile, Span, SweepDecl } from "./syntax/ast.js";
+import { joinPath } from "./syntax/ast.js";
+import { cstToAst, cstToExpr, tokenSpan } from "./syntax/to-ast.js";
+import { reportLexErrors, reportParseErrors } from "./syntax/from-chevrotain.js";
+import { D, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { didYouMean } from "./diagnostics/suggest.js";
+import { cloneTree, lookup, mergeEntries, setPath, type ExperimentTree, type FileScope, type TBlock } from "./tree.js";
+import { Evaluator, valueToJson } from "./eval.js";
+import { BlockReader, type LowerContext } from "./reader.js";
+import { lowerExperiment } from "./lower.js";
+import { checkPlan, locate } from "./check.js";
+import type { Plan, SourceLocation } from "./plan/schema.js";
+import { PLAN_FORMAT_VERSION } from "./plan/version.js";
+import { phaseHashes, planHash } from "./plan/hash.js";
+import { validatePlan } from "./plan/validate.js";
+import { COMPILER_VERSION } from "./version.js";
+import { expandSweep, type SweepMember } from "./sweep.js";
+
+export interface Host {
+  readFile(path: string): string | undefined;
+}
+
+export const nodeHost: Host = {
+  readFile(path) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** An override from the command line (`--set a.b=v`) or a `--params` file entry. */
+export interface Override {
+  path: string[];
+  expr: Expr;
+  /** Where the override was written (for messages). */
+  span: Span;
+  /** YAML string values may fall back to a plain string for string parameters. */
+  rawString?: string;
+}
+
+export interface Declaration {
+  decl: ExperimentDecl | SweepDecl;
+  scope: FileScope;
+}
+
+export interface Program {
+  files: Map<string, SourceFile>;
+  sources: Map<string, string>;
+  scopes: Map<string, Map<string, Declaration>>;
+  fileScopes: Map<string, FileScope>;
+}
+
+export interface CompiledPlan {
+  name: string;
+  plan: Plan;
+  /** Spans of the plan's values (the serialisable form is plan.sourceMap). */
+  spans: Map<string, Span>;
+}
+
+export interface CompileResult {
+  program: Program;
+  /** One per non-template experiment of the entry file (or the one chosen). */
+  plans: CompiledPlan[];
+  sweeps: { name: string; members: SweepMember[] }[];
+  diagnostics: Diagnostic[];
+}
+
+// ---- loading ----
+
+function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag, stack: string[], importSpan?: Span): SourceFile | undefined {
+  const existing = program.files.get(path);
+  if (existing) return existing;
+  if (stack.includes(path)) {
+    bag.report(D.importCycle, [[...stack.slice(stack.indexOf(path)), path].map((p) => nodePath.basename(p)).join(" -> ")], importSpan);
+    return undefined;
+  }
+  const text = host.readFile(path);
+  if (text === undefined) {
+    if (importSpan) bag.report(D.importNotFound, [`'${path}'`], importSpan);
+    else bag.report(D.fileNotFound, [`'${path}'`]);
+    return undefined;
+  }
+  program.sources.set(path, text);
+  const parsed = parse(text);
+  const before = bag.errorCount;
+  reportLexErrors(path, text, parsed.lexErrors, bag);
+  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
+  if (bag.errorCount > before) return undefined; // later phases would only repeat the syntax errors
+  const file = cstToAst(parsed.cst, path, text, bag);
+  file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
+  program.files.set(path, file);
+  const scope: FileScope = { file: path, params: new Map() };
+  program.fileScopes.set(path, scope);
+  const names = new Map<string, Declaration>();
+  program.scopes.set(path, names);
+  const declare = (name: string, d: Declaration, span: Span, what: string) => {
+    if (names.has(name)) {
+      bag.report(D.duplicateDeclaration, [what, `'${name}'`], span, { notes: [{ message: "first declared here", span: names.get(name)!.decl.name.span }] });
+      return;
+    }
+    names.set(name, d);
+  };
+  for (const item of file.items) {
+    if (item.kind === "param") {
+      if (scope.params.has(item.name.text)) bag.report(D.duplicateDeclaration, ["parameter", `'${item.name.text}'`], item.name.span);
+      scope.params.set(item.name.text, item);
+    } else if (item.kind === "experiment" || item.kind === "sweep") {
+      declare(item.name.text, { decl: item, scope }, item.name.span, item.kind === "sweep" ? "sweep" : item.template ? "template" : "experiment");
+    }
+  }
+  for (const item of file.items) {
+    if (item.kind !== "import") continue;
+    const target = nodePath.normalize(nodePath.join(nodePath.dirname(path), item.path));
+    const imported = loadFile(target, host, program, bag, [...stack, path], item.pathSpan);
+    if (!imported) continue;
+    const importedNames = program.scopes.get(target)!;
+    for (const [n, d] of importedNames) {
+      if (d.scope.file !== target) continue; // imports are not re-exported
+      const name = item.alias ? `${item.alias.text}.${n}` : n;
+      declare(name, d, item.span, d.decl.kind === "sweep" ? "sweep" : (d.decl as ExperimentDecl).template ? "template" : "experiment");
+    }
+  }
+  return file;
+}
+
+export function loadProgram(entry: string, host: Host, bag: DiagnosticBag): Program {
+  const program: Program = { files: new Map(), sources: new Map(), scopes: new Map(), fileScopes: new Map() };
+  loadFile(entry, host, program, bag, []);
+  return program;
+}
+
+// ---- experiment trees ----
+
+function findDeclaration(program: Program, fromFile: string, name: string): Declaration | undefined {
+  return program.scopes.get(fromFile)?.get(name);
+}
+
+export function buildTree(program: Program, decl: ExperimentDecl, scope: FileScope, bag: DiagnosticBag, chain: string[] = []): ExperimentTree | undefined {
+  const key = `${scope.file}#${decl.name.text}`;
+  if (chain.includes(key)) {
+    bag.report(D.extendsCycle, [`'${decl.name.text}'`, [...chain, key].map((k) => k.split("#")[1]).join(" -> ")], decl.name.span);
+    return undefined;
+  }
+  let tree: ExperimentTree;
+  if (decl.base) {
+    const baseName = joinPath(decl.base);
+    const base = findDeclaration(program, scope.file, baseName);
+    if (!base || base.decl.kind !== "experiment") {
+      const candidates = [...(program.scopes.get(scope.file)?.entries() ?? [])].filter(([, d]) => d.decl.kind === "experiment").map(([n]) => n);
+      const hint = didYouMean(baseName, candidates);
+      bag.report(D.unknownExperiment, [`'${baseName}'`], decl.base[0]!.span, hint ? { hint } : undefined);
+      return undefined;
+    }
+    const baseTree = buildTree(program, base.decl, base.scope, bag, [...chain, key]);
+    if (!baseTree) return undefined;
+    tree = cloneTree(baseTree);
+    tree.root.span = decl.span;
+  } else {
+    tree = { root: { kind: "block", type: "experiment", label: decl.name.text, span: decl.span, entries: new Map() }, params: new Map() };
+  }
+  // File-level parameters are parameters of the experiments of that file (overridable, sweepable).
+  for (const [name, p] of scope.params) if (!tree.params.has(name)) tree.params.set(name, { decl: p, scope });
+  mergeEntries(tree.root, tree.params, decl.entries, scope, bag, { topLevel: true, allowRemove: decl.base !== undefined, where: `experiment ${decl.name.text}` });
+  return tree;
+}
+
+/** Applies overrides: a parameter name sets the parameter, anything else is a setting path. */
+export function applyOverrides(tree: ExperimentTree, overrides: readonly Override[], scope: FileScope, bag: DiagnosticBag): void {
+  for (const o of overrides) {
+    const [first] = o.path;
+    if (o.path.length === 1 && tree.params.has(first!)) {
+      const p = tree.params.get(first!)!;
+      let expr = o.expr;
+      if (o.rawString !== undefined && p.decl.type?.text === "string") expr = { kind: "string", value: o.rawString, raw: JSON.stringify(o.rawString), span: o.span };
+      p.override = { expr, scope, span: o.span };
+      continue;
+    }
+    const parent = o.path.slice(0, -1);
+    if (o.path.length > 1 && !lookup(tree.root, parent)) {
+      const hint = didYouMean(o.path.join("."), [...allPaths(tree.root), ...tree.params.keys()]);
+      bag.report(D.unknownOverride, [o.path.join("."), "no parameter or setting has this path"], o.span, hint ? { hint } : undefined);
+      continue;
+    }
+    if (o.path.length === 1 && !tree.root.entries.has(first!)) {
+      const known = [...tree.params.keys(), ...tree.root.entries.keys()];
+      const hint = didYouMean(first!, known);
+      // A top-level setting that is merely defaulted (seed, batch, backend) may be set.
+      if (!["seed", "batch", "backend"].includes(first!)) {
+        bag.report(D.unknownOverride, [first!, "no parameter or setting has this name"], o.span, hint ? { hint } : { hint: `parameters: ${[...tree.params.keys()].join(", ") || "none"}` });
+        continue;
+      }
+    }
+    const names = o.path.map((text) => ({ text, span: o.span }));
+    setPath(tree.root, names, { kind: "attr", name: o.path[o.path.length - 1]!, expr: o.expr, scope, span: o.span, argEdits: new Map() }, bag);
+  }
+}
+
+function allPaths(b: TBlock, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, n] of b.entries) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    out.push(p);
+    if (n.kind === "block") out.push(...allPaths(n, p));
+  }
+  return out;
+}
+
+// ---- lowering a tree into a plan ----
+
+export interface PlanMeta {
+  experiment: string;
+  sourceFile: string;
+  sweep: Plan["sweep"];
+}
+
+export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
+  const before = bag.errorCount;
+  const ev = new Evaluator(tree, bag);
+  const ctx: LowerContext = { bag, ev, map: new Map() };
+  const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
+  if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
+  checkPlan(body, ctx.map, bag, tree.root.span);
+  for (const [name, p] of tree.params) {
+    if (!ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
+  }
+  const hashes = phaseHashes(body);
+  body.phases.forEach((p, i) => (p.hash = hashes[i]!));
+  const sourceMap: Record<string, SourceLocation> = {};
+  for (const [ptr, s] of [...ctx.map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    sourceMap[ptr] = { file: s.file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
+  }
+  const partial: Omit<Plan, "hash"> = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    compilerVersion: COMPILER_VERSION,
+    experiment: meta.experiment,
+    source: { file: meta.sourceFile, experiment: meta.experiment },
+    sweep: meta.sweep,
+    ...body,
+    sourceMap,
+  };
+  const plan = { ...partial, hash: planHash(partial) } as Plan;
+  const valid = validatePlan(plan);
+  if (!valid.ok) {
+    for (const e of valid.errors) bag.report(D.planSchema, [e.pointer || "/", e.message], locate(ctx.map, e.pointer, tree.root.span));
+  }
+  if (bag.errorCount > before) return undefined;
+  return { name: meta.experiment, plan, spans: ctx.map };
+}
+
+// ---- overrides from text ----
+
+export function parseSetOverride(text: string, index: number, bag: DiagnosticBag, sources: Map<string, string>): Override | undefined {
+  const file = `--set[${index}]`;
+  sources.set(file, text);
+  const eq = text.indexOf("=");
+  const whole: Span = { file, start: 0, end: text.length, line: 1, col: 1, endLine: 1, endCol: text.length + 1 };
+  if (eq <= 0) {
+    bag.report(D.badSetSyntax, [JSON.stringify(text)], whole);
+    return undefined;
+  }
+  const key = text.slice(0, eq).trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(key)) {
+    bag.report(D.badSetSyntax, [JSON.stringify(text)], whole);
+    return undefined;
+  }
+  const valueText = text.slice(eq + 1);
+  const padded = " ".repeat(eq + 1) + valueText;
+  const expr = parseExprText(padded, file, bag);
+  if (!expr) return undefined;
+  return { path: key.split("."), expr, span: whole };
+}
+
+/** Parses one expression; syntax errors become diagnostics in `file`. */
+export function parseExprText(text: string, file: string, bag: DiagnosticBag): Expr | undefined {
+  const parsed = parseExpression(text);
+  const before = bag.errorCount;
+  reportLexErrors(file, text, parsed.lexErrors, bag);
+  reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag);
+  if (bag.errorCount > before) return undefined;
+  return cstToExpr(parsed.cst, file, bag);
+}
+
+// ---- the entry point ----
+
+export interface CompileOptions {
+  host?: Host;
+  overrides?: Override[];
+  /** Compile only this experiment (by name) of the entry file. */
+  experiment?: string;
+  /** Expand sweeps (off for `check` of big sweeps is never needed: expansion is cheap). */
+  sweeps?: boolean;
+  /** Extra sources to show in code frames (--set, --params). */
+  sources?: Map<string, string>;
+}
+
+export function compileFile(entry: string, options: CompileOptions = {}): CompileResult {
+  const bag = new DiagnosticBag();
+  const host = options.host ?? nodeHost;
+  const program = loadProgram(entry, host, bag);
+  for (const [k, v] of options.sources ?? []) program.sources.set(k, v);
+  const result: CompileResult = { program, plans: [], sweeps: [], diagnostics: bag.items };
+  const file = program.files.get(entry);
+  if (!file || bag.hasErrors()) return result;
+  const scope = program.fileScopes.get(entry)!;
+  const experiments = file.items.filter((i): i is ExperimentDecl => i.kind === "experiment" && !i.template);
+  if (options.experiment !== undefined && !experiments.some((e) => e.name.text === options.experiment)) {
+    const hint = didYouMean(options.experiment, experiments.map((e) => e.name.text));
+    bag.report(D.unknownExperiment, [`'${options.experiment}'`], undefined, hint ? { hint } : { hint: `experiments in ${entry}: ${experiments.map((e) => e.name.text).join(", ") || "none"}` });
+    return result;
+  }
+  for (const decl of experiments) {
+    if (options.experiment !== undefined && decl.name.text !== options.experiment) continue;
+    const tree = buildTree(program, decl, scope, bag);
+    if (!tree) continue;
+    applyOverrides(tree, options.overrides ?? [], scope, bag);
+    const compiled = planFromTree(tree, { experiment: decl.name.text, sourceFile: entry, sweep: null }, bag);
+    if (compiled) result.plans.push(compiled);
+  }
+  if (options.sweeps !== false) {
+    for (const item of file.items) {
+      if (item.kind !== "sweep") continue;
+      const members = expandSweep(program, item, scope, bag, options.overrides ?? [], entry);
+      if (members) result.sweeps.push({ name: item.name.text, members });
+    }
+  }
+  return result;
+}
+
+export function itemsOf(file: SourceFile): Item[] {
+  return file.items;
+}
+
+export { valueToJson };

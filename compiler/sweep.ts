@@ -1,0 +1,282 @@
+// Sweeps: axes (values of a parameter, or named alternatives that edit the experiment), combined by
+// product / zip / concat, filtered by `where`, replicated over seeds. Each member compiles to its own plan.
+import type { Block, Expr, Span, SweepDecl } from "./syntax/ast.js";
+import { joinPath } from "./syntax/ast.js";
+import { D, type DiagnosticBag } from "./diagnostics/diagnostic.js";
+import { didYouMean } from "./diagnostics/suggest.js";
+import { binaryOp, describeValue, Evaluator, formatNumber, valueToJson, type Value } from "./eval.js";
+import { cloneTree, mergeEntries, type FileScope } from "./tree.js";
+import type { Plan } from "./plan/schema.js";
+import { applyOverrides, buildTree, planFromTree, type Override, type Program } from "./program.js";
+
+export interface SweepMember {
+  index: number;
+  /** `csds_weight=1,seed=0` */
+  name: string;
+  changes: { path: string; value: unknown }[];
+  plan?: Plan;
+}
+
+type Assignment = { axis: string; label: string; value?: Value; alt?: Block };
+type Member = Assignment[];
+
+interface Axis {
+  name: string;
+  span: Span;
+  values?: Value[];
+  alts?: Block[];
+}
+
+function label(v: Value): string {
+  const j = valueToJson(v);
+  if (typeof j === "number") return formatNumber(j);
+  return typeof j === "string" ? j : JSON.stringify(j);
+}
+
+export function valueToExpr(v: Value): Expr {
+  switch (v.t) {
+    case "num":
+      return { kind: "number", value: v.v, raw: String(v.v), span: v.span };
+    case "str":
+      return { kind: "string", value: v.v, raw: JSON.stringify(v.v), span: v.span };
+    case "bool":
+      return { kind: "bool", value: v.v, span: v.span };
+    case "none":
+      return { kind: "none", span: v.span };
+    case "list":
+      return { kind: "list", items: v.items.map(valueToExpr), span: v.span };
+    case "sym":
+      return { kind: "ref", path: [{ text: v.name, span: v.span }], span: v.span };
+    case "call":
+      return {
+        kind: "call",
+        callee: [{ text: v.name, span: v.span }],
+        args: [...v.args].map(([k, a]) => ({ name: { text: k, span: a.span }, value: valueToExpr(a), span: a.span })),
+        span: v.span,
+      };
+  }
+}
+
+export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope, bag: DiagnosticBag, overrides: readonly Override[], entry: string): SweepMember[] | undefined {
+  const before = bag.errorCount;
+  const targetName = joinPath(decl.target);
+  const target = program.scopes.get(scope.file)?.get(targetName);
+  if (!target || target.decl.kind !== "experiment") {
+    const names = [...(program.scopes.get(scope.file)?.entries() ?? [])].filter(([, d]) => d.decl.kind === "experiment").map(([n]) => n);
+    const hint = didYouMean(targetName, names);
+    bag.report(D.unknownExperiment, [`'${targetName}'`], decl.target[0]!.span, hint ? { hint } : undefined);
+    return undefined;
+  }
+  const base = buildTree(program, target.decl, target.scope, bag);
+  if (!base) return undefined;
+  applyOverrides(base, overrides, scope, bag);
+  const ev = new Evaluator(base, bag);
+
+  const axes = new Map<string, Axis>();
+  let membersExpr: Expr | undefined;
+  let seeds: number[] | undefined;
+  for (const e of decl.entries) {
+    if (e.kind === "axis") {
+      if (axes.has(e.name.text)) {
+        bag.report(D.duplicateDeclaration, ["axis", `'${e.name.text}'`], e.name.span);
+        continue;
+      }
+      if (e.values) {
+        if (!base.params.has(e.name.text)) {
+          const hint = didYouMean(e.name.text, base.params.keys());
+          bag.report(D.axisNotParam, [`'${e.name.text}'`, targetName], e.name.span, hint ? { hint } : { hint: `parameters of ${targetName}: ${[...base.params.keys()].join(", ") || "none"}` });
+          continue;
+        }
+        const v = ev.expr(e.values, scope);
+        if (!v) continue;
+        const values = v.t === "list" ? v.items : [v];
+        if (values.length === 0) bag.report(D.emptySweep, [`axis ${e.name.text}`], e.span);
+        axes.set(e.name.text, { name: e.name.text, span: e.span, values });
+      } else {
+        const alts = e.alternatives ?? [];
+        const seen = new Set<string>();
+        for (const a of alts) {
+          if (a.label) bag.report(D.badLabel, [`an alternative is written \`name { ... }\`, without a second name`], a.label.span);
+          if (seen.has(a.type.text)) bag.report(D.duplicateDeclaration, ["alternative", `'${a.type.text}'`], a.type.span);
+          seen.add(a.type.text);
+        }
+        if (alts.length === 0) bag.report(D.emptySweep, [`axis ${e.name.text}`], e.span);
+        axes.set(e.name.text, { name: e.name.text, span: e.span, alts });
+      }
+    } else if (e.kind === "attribute" && e.path.length === 1 && e.path[0]!.text === "members") {
+      membersExpr = e.value;
+    } else if (e.kind === "attribute" && e.path.length === 1 && e.path[0]!.text === "seeds") {
+      const v = ev.expr(e.value, scope);
+      if (!v) continue;
+      const items = v.t === "list" ? v.items : [v];
+      seeds = [];
+      for (const it of items) {
+        if (it.t === "num" && Number.isInteger(it.v) && it.v >= 0) seeds.push(it.v);
+        else bag.report(D.wrongValueKind, ["seeds", "a list of whole numbers >= 0", describeValue(it)], it.span);
+      }
+    } else if (e.kind === "attribute") {
+      const hint = didYouMean(joinPath(e.path), ["members", "seeds"]);
+      bag.report(D.unknownAttribute, [`'${joinPath(e.path)}'`, `sweep ${decl.name.text}`], e.span, hint ? { hint } : { hint: "a sweep holds `axis` declarations, `members = ...` and `seeds = [...]`" });
+    } else {
+      bag.report(D.misplacedEntry, ["a sweep holds `axis` declarations, `members = ...` and `seeds = [...]`"], e.span);
+    }
+  }
+  if (bag.errorCount > before) return undefined;
+
+  let members: Member[] = membersExpr ? (combine(membersExpr, axes, bag) ?? []) : [...axes.values()].reduce<Member[]>((acc, a) => product(acc, axisMembers(a)), [[]]);
+  if (bag.errorCount > before) return undefined;
+  if (seeds) members = members.flatMap((m) => seeds!.map((s) => [...m, { axis: "seed", label: String(s), value: { t: "num", v: s, span: decl.span } as Value }]));
+  if (members.length === 0) {
+    bag.report(D.emptySweep, [`'${decl.name.text}'`], decl.name.span);
+    return undefined;
+  }
+
+  const out: SweepMember[] = [];
+  for (const [index, m] of members.entries()) {
+    const tree = cloneTree(base);
+    const changes: { path: string; value: unknown }[] = [];
+    for (const a of m) {
+      if (a.alt) {
+        mergeEntries(tree.root, tree.params, a.alt.entries, scope, bag, { topLevel: true, allowRemove: true, where: `alternative ${a.label}` });
+        changes.push({ path: a.axis, value: a.label });
+      } else if (a.axis === "seed") {
+        tree.root.entries.set("seed", { kind: "attr", name: "seed", expr: valueToExpr(a.value!), scope, span: decl.span, argEdits: new Map() });
+        changes.push({ path: "seed", value: valueToJson(a.value!) });
+      } else {
+        const p = tree.params.get(a.axis)!;
+        p.override = { expr: valueToExpr(a.value!), scope, span: a.value!.span };
+        changes.push({ path: a.axis, value: valueToJson(a.value!) });
+      }
+    }
+    const name = m.map((a) => `${a.axis}=${a.label}`).join(",") || "base";
+    const compiled = planFromTree(tree, { experiment: targetName, sourceFile: entry, sweep: { name: decl.name.text, member: name, index, changes } }, bag);
+    const member: SweepMember = { index, name, changes };
+    if (compiled) member.plan = compiled.plan;
+    out.push(member);
+  }
+  return out;
+}
+
+function axisMembers(a: Axis): Member[] {
+  if (a.values) return a.values.map((v) => [{ axis: a.name, label: label(v), value: v }]);
+  return (a.alts ?? []).map((b) => [{ axis: a.name, label: b.type.text, alt: b }]);
+}
+
+function product(a: Member[], b: Member[]): Member[] {
+  return a.flatMap((x) => b.map((y) => [...x, ...y]));
+}
+
+function combine(e: Expr, axes: Map<string, Axis>, bag: DiagnosticBag): Member[] | undefined {
+  switch (e.kind) {
+    case "paren":
+      return combine(e.inner, axes, bag);
+    case "ref": {
+      const name = joinPath(e.path);
+      const axis = axes.get(name);
+      if (!axis) {
+        const hint = didYouMean(name, axes.keys());
+        bag.report(D.unknownAxis, [`'${name}'`], e.span, hint ? { hint } : { hint: `axes: ${[...axes.keys()].join(", ") || "none"}` });
+        return undefined;
+      }
+      return axisMembers(axis);
+    }
+    case "call": {
+      const fn = joinPath(e.callee);
+      const parts = e.args.map((a) => combine(a.value, axes, bag));
+      if (parts.some((p) => p === undefined)) return undefined;
+      const lists = parts as Member[][];
+      if (fn === "concat") return lists.flat();
+      if (fn === "product" || fn === "zip") {
+        if (lists.length === 0) {
+          bag.report(D.badMembers, [`${fn}() needs at least one axis`], e.span);
+          return undefined;
+        }
+        const axesOf = lists.map((l) => new Set(l.flatMap((m) => m.map((a) => a.axis))));
+        for (let i = 0; i < axesOf.length; i++) {
+          for (let j = i + 1; j < axesOf.length; j++) {
+            const dup = [...axesOf[i]!].find((x) => axesOf[j]!.has(x));
+            if (dup) {
+              bag.report(D.axisTwice, [`'${dup}'`], e.span);
+              return undefined;
+            }
+          }
+        }
+        if (fn === "product") return lists.reduce<Member[]>((acc, l) => product(acc, l), [[]]);
+        const n = lists[0]!.length;
+        if (lists.some((l) => l.length !== n)) {
+          bag.report(D.zipLengths, [lists.map((l) => String(l.length)).join(" and ")], e.span);
+          return undefined;
+        }
+        return Array.from({ length: n }, (_, i) => lists.flatMap((l) => l[i]!));
+      }
+      const hint = didYouMean(fn, ["product", "zip", "concat"]);
+      bag.report(D.badMembers, [`unknown combinator '${fn}' (use product, zip or concat)`], e.callee[0]!.span, hint ? { hint } : undefined);
+      return undefined;
+    }
+    case "where": {
+      const src = combine(e.source, axes, bag);
+      if (!src) return undefined;
+      const out: Member[] = [];
+      for (const m of src) {
+        const keep = filterValue(e.filter, m, axes, bag);
+        if (keep === undefined) return undefined;
+        if (keep) out.push(m);
+      }
+      return out;
+    }
+    default:
+      bag.report(D.badMembers, ["members must combine axes with product(...), zip(...), concat(...) and `where`"], e.span);
+      return undefined;
+  }
+}
+
+/** Evaluates a `where` filter for one member; axes not set by the member are `none`. */
+function filterValue(e: Expr, m: Member, axes: Map<string, Axis>, bag: DiagnosticBag): boolean | undefined {
+  const v = evalFilter(e, m, axes, bag);
+  if (v === undefined) return undefined;
+  if (v.t !== "bool") {
+    bag.report(D.filterNotBool, [describeValue(v)], e.span);
+    return undefined;
+  }
+  return v.v;
+}
+
+function evalFilter(e: Expr, m: Member, axes: Map<string, Axis>, bag: DiagnosticBag): Value | undefined {
+  switch (e.kind) {
+    case "number":
+      return { t: "num", v: e.value, span: e.span };
+    case "string":
+      return { t: "str", v: e.value, span: e.span };
+    case "bool":
+      return { t: "bool", v: e.value, span: e.span };
+    case "none":
+      return { t: "none", span: e.span };
+    case "paren":
+      return evalFilter(e.inner, m, axes, bag);
+    case "ref": {
+      const name = joinPath(e.path);
+      const a = m.find((x) => x.axis === name);
+      if (a) return a.value ?? { t: "sym", name: a.label, span: e.span };
+      if (axes.has(name)) return { t: "none", span: e.span };
+      // Other bare names compare as symbols (`ablation != no_priming`).
+      if (e.path.length === 1) return { t: "sym", name, span: e.span };
+      bag.report(D.unknownAxis, [`'${name}'`], e.span);
+      return undefined;
+    }
+    case "unary": {
+      const v = evalFilter(e.operand, m, axes, bag);
+      if (!v) return undefined;
+      if (e.op === "not") return v.t === "bool" ? { t: "bool", v: !v.v, span: e.span } : (bag.report(D.typeMismatch, ["'not' needs true or false"], e.span), undefined);
+      return v.t === "num" ? { t: "num", v: -v.v, span: e.span } : (bag.report(D.typeMismatch, ["'-' needs a number"], e.span), undefined);
+    }
+    case "binary": {
+      const l = evalFilter(e.left, m, axes, bag);
+      const r = evalFilter(e.right, m, axes, bag);
+      if (!l || !r) return undefined;
+      return binaryOp(e.op, l, r, e.span, bag);
+    }
+    default:
+      bag.report(D.badMembers, ["a where filter compares axes with numbers and names"], e.span);
+      return undefined;
+  }
+}

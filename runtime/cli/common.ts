@@ -1,0 +1,70 @@
+// What every compiling command shares: overrides from flags, compiling, printing diagnostics.
+import { readFileSync } from "node:fs";
+import { DiagnosticBag, type Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import { renderHuman, renderJson } from "../../compiler/diagnostics/render.js";
+import { compileFile, parseSetOverride, type CompileResult, type Override } from "../../compiler/program.js";
+import type { OptionSpec, ParsedArgs } from "./args.js";
+import { option, options } from "./args.js";
+
+export const overrideOptions: Record<string, OptionSpec> = {
+  set: { value: true, repeat: true, valueName: "PATH=VALUE", help: "override a parameter or setting (repeatable), e.g. --set lr=2e-6" },
+  params: { value: true, valueName: "FILE.yaml", help: "override parameters/settings from a YAML mapping" },
+};
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  color: boolean;
+}
+
+export const processIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  color: Boolean(process.stderr.isTTY) && !process.env["NO_COLOR"] && process.env["TERM"] !== "dumb",
+};
+
+/** Overrides from --params (applied first) and --set (applied after, so they win). */
+export async function readOverrides(args: ParsedArgs, bag: DiagnosticBag, sources: Map<string, string>): Promise<Override[]> {
+  const out: Override[] = [];
+  const paramsPath = option(args, "params");
+  if (paramsPath !== undefined) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(paramsPath, "utf8");
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${paramsPath}'`]);
+    else {
+      sources.set(paramsPath, text);
+      const { readParamsFile } = await import("../../compiler/params-file.js");
+      out.push(...readParamsFile(paramsPath, text, bag));
+    }
+  }
+  options(args, "set").forEach((s, i) => {
+    const o = parseSetOverride(s, i + 1, bag, sources);
+    if (o) out.push(o);
+  });
+  return out;
+}
+
+export async function compileWithFlags(file: string, args: ParsedArgs, extra: { experiment?: string } = {}): Promise<{ result: CompileResult; diagnostics: Diagnostic[]; sources: Map<string, string> }> {
+  const bag = new DiagnosticBag();
+  const sources = new Map<string, string>();
+  const overrides = await readOverrides(args, bag, sources);
+  if (bag.hasErrors()) {
+    const empty = compileFile(file, { sweeps: false, overrides: [], ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
+    return { result: { ...empty, plans: [], sweeps: [] }, diagnostics: [...bag.items], sources: new Map([...sources, ...empty.program.sources]) };
+  }
+  const result = compileFile(file, { overrides, sources, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
+  return { result, diagnostics: [...bag.items, ...result.diagnostics], sources: result.program.sources };
+}
+
+export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): void {
+  if (diagnostics.length === 0) return;
+  io.stderr(renderHuman(diagnostics, { color: io.color, sources }) + "\n");
+}
+
+export function jsonDiagnostics(diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
+  return renderJson(diagnostics, extra) + "\n";
+}

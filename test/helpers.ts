@@ -1,0 +1,60 @@
+// Shared test helpers. Tests run from dist/test/** with the repository root as working directory.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as path from "node:path";
+import { compileFile, type CompileResult, type Host } from "../compiler/program.js";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+
+/** The repository root (dist/test/helpers.js -> ../..). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function fromRoot(...parts: string[]): string {
+  return path.join(repoRoot, ...parts);
+}
+
+/** An in-memory file system for compiling snippets: { "main.vpae": "...", "lib/base.vpae": "..." }. */
+export function memoryHost(files: Record<string, string>): Host {
+  return { readFile: (p) => files[path.normalize(p)] };
+}
+
+/** Compiles `text` as main.vpae (plus any other in-memory files). */
+export function compileText(text: string, others: Record<string, string> = {}, options: Parameters<typeof compileFile>[1] = {}): CompileResult {
+  return compileFile("main.vpae", { host: memoryHost({ "main.vpae": text, ...others }), ...options });
+}
+
+export function errors(r: CompileResult): Diagnostic[] {
+  return r.diagnostics.filter((d) => d.severity === "error");
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process (bin/vpae.js), like a user would. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
+  const r = spawnSync(process.execPath, [fromRoot("bin", "vpae.js"), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    input: options.input ?? "",
+    encoding: "utf8",
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A minimal valid experiment, for tests that tweak one thing. */
+export const MINIMAL = `experiment tiny {
+  world { frames = 4  size = 8 }
+  teacher {
+    init = checkpoint("teacher.safetensors")
+    arch { width = 32  depth = 2  heads = 2 }
+  }
+  student { init = teacher }
+  phase distill {
+    steps = 10
+    optimizer student { lr = 1e-4 }
+    loss c_sds { }
+  }
+}
+`;
