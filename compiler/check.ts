@@ -37,7 +37,7 @@ export function trainedRole(l: P.Loss): string {
 
 const DISTILLATION = new Set(["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "gan_generator"]);
 
-export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: DiagnosticBag, experimentSpan: Span): void {
+export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: DiagnosticBag, experimentSpan: Span, experiment?: string): void {
   const at = (pointer: string) => locate(map, pointer, experimentSpan);
   const report = (entry: CatalogEntry, args: string[], pointer: string, extra?: { hint?: string }) => bag.report(entry, args, at(pointer), extra);
 
@@ -56,7 +56,7 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
     report(D.unknownRole, [`'${name}'`], pointer, hint ? { hint } : { hint: `roles here: ${[...roles].join(", ") || "none"}` });
   };
 
-  if (body.phases.length === 0) bag.report(D.noPhases, ["this experiment"], experimentSpan, { hint: "add `phase NAME { steps = ...  loss ... { } }`" });
+  if (body.phases.length === 0) bag.report(D.noPhases, [experiment === undefined ? "(unnamed)" : `'${experiment}'`], experimentSpan, { hint: "add `phase NAME { steps = ...  loss ... { } }`" });
 
   // ---- models ----
   const depth = body.teacher?.arch.depth ?? 0;

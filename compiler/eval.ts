@@ -82,7 +82,8 @@ export class Evaluator {
   }
 
   private paramValue(name: string, p: TParam): Value | undefined {
-    const src = p.override ?? { expr: p.decl.value, scope: p.scope, span: p.decl.span };
+    // A type error points at the value: the override's, or the declaration's `= ...` expression.
+    const src = p.override ?? { expr: p.decl.value, scope: p.scope, span: p.decl.value.span };
     const v = this.expr(src.expr, src.scope);
     if (v && p.decl.type) {
       const type = p.decl.type.text;
@@ -93,7 +94,8 @@ export class Evaluator {
         (type === "string" && v.t === "str") ||
         !["number", "int", "bool", "string"].includes(type);
       if (!["number", "int", "bool", "string"].includes(type)) {
-        this.bag.report(D.unknownChoice, [`type '${type}'`, "number, int, bool or string"], p.decl.type.span);
+        const hint = didYouMean(type, ["number", "int", "bool", "string"]);
+        this.bag.report(D.unknownChoice, [`type '${type}'`, "number, int, bool or string"], p.decl.type.span, hint ? { hint } : undefined);
       } else if (!ok) {
         this.bag.report(D.paramType, [name, type, describeValue(v)], src.span, {
           notes: p.override ? [{ message: `${name} is declared here`, span: p.decl.span }] : [],

@@ -240,13 +240,18 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
 }
 
 /** Timesteps from 1 to 0 with the shift t' = s t / (1 + (s - 1) t). */
+const timestepCache = new Map<string, number[]>();
 export function samplerTimesteps(steps: number, shift: number): number[] {
+  const key = `${steps}/${shift}`;
+  const cached = timestepCache.get(key);
+  if (cached) return [...cached];
   const out: number[] = [];
   for (let i = 0; i <= steps; i++) {
     const t = 1 - i / steps;
     out.push(Number(((shift * t) / (1 + (shift - 1) * t)).toPrecision(12)));
   }
-  return out;
+  timestepCache.set(key, out);
+  return [...out];
 }
 
 function lowerSampler(ctx: LowerContext, r: BlockReader | undefined, parent: BlockReader, pointer: string, def: { steps: number; guidance: number }): P.Sampler {
@@ -658,6 +663,7 @@ export function lowerExperiment(ctx: LowerContext, root: BlockReader, entryFile:
       precision: hr.choice("precision", "/hardware/precision", ["bf16", "fp32"] as const, "bf16") ?? "bf16",
       sharding: hr.choice("sharding", "/hardware/sharding", ["none", "fsdp"] as const, "fsdp") ?? "fsdp",
       checkpointing: hr.bool("checkpointing", "/hardware/checkpointing", true),
+      sequenceParallel: hr.bool("sequence_parallel", "/hardware/sequenceParallel", false),
     };
     hr.finish();
   }

@@ -17,7 +17,7 @@ import { lowerExperiment } from "./lower.js";
 import { checkPlan, locate } from "./check.js";
 import type { Plan, SourceLocation } from "./plan/schema.js";
 import { PLAN_FORMAT_VERSION } from "./plan/version.js";
-import { phaseHashes, planHash } from "./plan/hash.js";
+import { phaseChain, planHash } from "./plan/hash.js";
 import { validatePlan } from "./plan/validate.js";
 import { COMPILER_VERSION } from "./version.js";
 import { expandSweep, type SweepMember } from "./sweep.js";
@@ -76,12 +76,14 @@ export interface CompileResult {
 // ---- loading ----
 
 function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag, stack: string[], importSpan?: Span): SourceFile | undefined {
-  const existing = program.files.get(path);
-  if (existing) return existing;
+  // The cycle check comes first: a file on the import stack is already in `program.files` (it is
+  // registered before its imports load), and returning it would hide the cycle.
   if (stack.includes(path)) {
     bag.report(D.importCycle, [[...stack.slice(stack.indexOf(path)), path].map((p) => nodePath.basename(p)).join(" -> ")], importSpan);
     return undefined;
   }
+  const existing = program.files.get(path);
+  if (existing) return existing;
   const text = host.readFile(path);
   if (text === undefined) {
     if (importSpan) bag.report(D.importNotFound, [`'${path}'`], importSpan);
@@ -91,7 +93,7 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   program.sources.set(path, text);
   const parsed = parse(text);
   const before = bag.errorCount;
-  reportLexErrors(path, text, parsed.lexErrors, bag);
+  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
   reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
   if (bag.errorCount > before) return undefined; // later phases would only repeat the syntax errors
   const file = cstToAst(parsed.cst, path, text, bag);
@@ -146,7 +148,8 @@ function findDeclaration(program: Program, fromFile: string, name: string): Decl
 export function buildTree(program: Program, decl: ExperimentDecl, scope: FileScope, bag: DiagnosticBag, chain: string[] = []): ExperimentTree | undefined {
   const key = `${scope.file}#${decl.name.text}`;
   if (chain.includes(key)) {
-    bag.report(D.extendsCycle, [`'${decl.name.text}'`, [...chain, key].map((k) => k.split("#")[1]).join(" -> ")], decl.name.span);
+    // Only the loop itself: `tiny extends a`, `a extends b`, `b extends a` reports a -> b -> a.
+    bag.report(D.extendsCycle, [`'${decl.name.text}'`, [...chain.slice(chain.indexOf(key)), key].map((k) => k.split("#")[1]).join(" -> ")], decl.name.span);
     return undefined;
   }
   let tree: ExperimentTree;
@@ -227,12 +230,15 @@ export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: Diagnost
   const ctx: LowerContext = { bag, ev, map: new Map() };
   const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
   if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
-  checkPlan(body, ctx.map, bag, tree.root.span);
+  checkPlan(body, ctx.map, bag, tree.root.span, meta.experiment);
   for (const [name, p] of tree.params) {
     if (!ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
   }
-  const hashes = phaseHashes(body);
-  body.phases.forEach((p, i) => (p.hash = hashes[i]!));
+  // A plan that breaks a semantic rule is not a plan; validating it against the schema would only
+  // repeat the same problem as VPAE3001 (e.g. no phases -> "/phases must not have fewer than 1 items").
+  if (bag.errorCount > before) return undefined;
+  const chain = phaseChain(body);
+  body.phases.forEach((p, i) => (p.hash = chain.phases[i]!));
   const sourceMap: Record<string, SourceLocation> = {};
   for (const [ptr, s] of [...ctx.map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     sourceMap[ptr] = { file: s.file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
@@ -246,7 +252,7 @@ export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: Diagnost
     ...body,
     sourceMap,
   };
-  const plan = { ...partial, hash: planHash(partial) } as Plan;
+  const plan = { ...partial, hash: planHash(partial, chain) } as Plan;
   const valid = validatePlan(plan);
   if (!valid.ok) {
     for (const e of valid.errors) bag.report(D.planSchema, [e.pointer || "/", e.message], locate(ctx.map, e.pointer, tree.root.span));
@@ -282,7 +288,7 @@ export function parseSetOverride(text: string, index: number, bag: DiagnosticBag
 export function parseExprText(text: string, file: string, bag: DiagnosticBag): Expr | undefined {
   const parsed = parseExpression(text);
   const before = bag.errorCount;
-  reportLexErrors(file, text, parsed.lexErrors, bag);
+  reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
   reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag);
   if (bag.errorCount > before) return undefined;
   return cstToExpr(parsed.cst, file, bag);

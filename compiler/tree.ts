@@ -226,15 +226,23 @@ export function removePath(target: TBlock, path: readonly Name[], bag: Diagnosti
   const segs = path.map((n) => n.text);
   const found = lookup(target, segs);
   if (!found || found.rest.length > 0) {
-    const parentPath = segs.slice(0, -1);
-    const hint = didYouMean(segs.slice(-1)[0]!, keysAt(target, parentPath).map((k) => k.replace(/^[a-z_]+\./, "")));
-    const full = [...keysAt(target, parentPath)];
-    const alt = didYouMean(segs.slice(-2).join("."), full);
-    const h = alt ?? hint;
+    // Compare the whole path with every path the tree has: `phase.distil` is close to `phase.distill`
+    // even though `phase` alone is no key (labelled blocks are stored as `phase.distill`).
+    const h = didYouMean(segs.join("."), treePaths(target));
     bag.report(D.removeMissing, [joinPath(path)], spanOf(path), h ? { hint: h } : undefined);
     return;
   }
   found.parent.entries.delete(found.key);
+}
+
+function treePaths(b: TBlock, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, n] of b.entries) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    out.push(p);
+    if (n.kind === "block") out.push(...treePaths(n, p));
+  }
+  return out;
 }
 
 function spanOf(path: readonly Name[]): Span {

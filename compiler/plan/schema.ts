@@ -221,6 +221,7 @@ export const Hardware = Obj(
     precision: Enum(["bf16", "fp32"] as const),
     sharding: Enum(["none", "fsdp"] as const),
     checkpointing: T.Boolean({ description: "Activation checkpointing per transformer block." }),
+    sequenceParallel: T.Boolean({ description: "The token sequence is split across the GPUs (activations divide by gpus)." }),
   },
   "Used only by `vpae plan`'s memory estimate; never by the runtime.",
 );

@@ -18,8 +18,28 @@ function offsetSpan(file: string, text: string, start: number, length: number): 
   return { file, start, end: start + length, line, col, endLine: line, endCol: col + length };
 }
 
-export function reportLexErrors(file: string, text: string, errors: readonly ILexingError[], bag: DiagnosticBag): void {
+/**
+ * Where an unterminated `/*` comment starts, if any. The comment token needs its closing `*\/`; without
+ * one the lexer falls back to a `/` followed directly by a `*` (or `**`) token, which no valid input has.
+ */
+export function unterminatedCommentStart(tokens: readonly IToken[]): number | undefined {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const a = tokens[i]!;
+    const b = tokens[i + 1]!;
+    if (a.image === "/" && b.image.startsWith("*") && b.startOffset === a.startOffset + 1) return a.startOffset;
+  }
+  return undefined;
+}
+
+/**
+ * Lexer errors -> diagnostics. With `tokens`, an unterminated block comment is reported too (once), and
+ * lexer errors inside it (after its start) are dropped: they are text the user meant to comment out.
+ */
+export function reportLexErrors(file: string, text: string, errors: readonly ILexingError[], bag: DiagnosticBag, tokens?: readonly IToken[]): void {
+  const cut = tokens ? unterminatedCommentStart(tokens) : undefined;
+  if (cut !== undefined) bag.report(D.unterminatedComment, [], offsetSpan(file, text, cut, 2));
   for (const err of errors) {
+    if (cut !== undefined && err.offset > cut) continue;
     const ch = text[err.offset] ?? "";
     if (ch === '"') bag.report(D.unterminatedString, [], offsetSpan(file, text, err.offset, 1));
     else if (ch === "/" && text[err.offset + 1] === "*") bag.report(D.unterminatedComment, [], offsetSpan(file, text, err.offset, 2));
@@ -30,15 +50,46 @@ export function reportLexErrors(file: string, text: string, errors: readonly ILe
   }
 }
 
-/** The `{`, `(` or `[` that is still open at the end of the token stream, if any. */
-function unclosedOpener(tokens: readonly IToken[]): IToken | undefined {
+/**
+ * The `{`, `(` or `[` that is still open at the end of the token stream, if any. Braces alone cannot
+ * tell which block lacks its `}` (the last `}` closes the innermost open block), so indentation decides:
+ * a `}` that starts its line closes the open block whose line has the same indentation, and the blocks
+ * opened inside that one were never closed.
+ */
+function unclosedOpener(tokens: readonly IToken[], text: string): IToken | undefined {
   const pairs: Record<string, string> = { "}": "{", ")": "(", "]": "[" };
+  const lines = text.split("\n");
+  const indent = (line: number | undefined) => {
+    const src = lines[(line ?? 1) - 1] ?? "";
+    return src.length - src.trimStart().length;
+  };
+  const startsLine = (tok: IToken) => (lines[(tok.startLine ?? 1) - 1] ?? "").slice(0, (tok.startColumn ?? 1) - 1).trim() === "";
+  const plain: IToken[] = [];
+  for (const tok of tokens) {
+    if (tok.image === "{" || tok.image === "(" || tok.image === "[") plain.push(tok);
+    else if (pairs[tok.image] && plain.length > 0 && plain[plain.length - 1]!.image === pairs[tok.image]) plain.pop();
+  }
+  if (plain.length === 0) return undefined;
   const stack: IToken[] = [];
+  let skipped: IToken | undefined;
   for (const tok of tokens) {
     if (tok.image === "{" || tok.image === "(" || tok.image === "[") stack.push(tok);
-    else if (pairs[tok.image] && stack.length > 0 && stack[stack.length - 1]!.image === pairs[tok.image]) stack.pop();
+    else if (pairs[tok.image] && stack.length > 0 && stack[stack.length - 1]!.image === pairs[tok.image]) {
+      const top = stack[stack.length - 1]!;
+      if (tok.image === "}" && startsLine(tok) && indent(top.startLine) !== (tok.startColumn ?? 1) - 1) {
+        // Find the open block this `}` lines up with; everything opened above it stayed open.
+        let j = stack.length - 1;
+        while (j >= 0 && !(stack[j]!.image === "{" && indent(stack[j]!.startLine) === (tok.startColumn ?? 1) - 1)) j--;
+        if (j >= 0 && j < stack.length - 1) {
+          skipped ??= stack[j + 1];
+          stack.length = j;
+          continue;
+        }
+      }
+      stack.pop();
+    }
   }
-  return stack[stack.length - 1];
+  return skipped ?? plain[plain.length - 1];
 }
 
 export function reportParseErrors(
@@ -49,11 +100,14 @@ export function reportParseErrors(
   bag: DiagnosticBag,
 ): void {
   let lastLine = -1;
+  // Inside an unterminated comment (reported with the lexer errors) everything is a consequence of it.
+  const cut = unterminatedCommentStart(tokens);
   for (const err of errors) {
     const [expected = "", found = "something else"] = err.message.split(SEP);
     const atEof = Number.isNaN(err.token.startOffset) || found === "end of file";
+    if (cut !== undefined && (atEof || err.token.startOffset >= cut)) continue;
     if (atEof) {
-      const opener = unclosedOpener(tokens);
+      const opener = unclosedOpener(tokens, text);
       if (opener) {
         const closer = opener.image === "{" ? "{" : opener.image;
         const eof = offsetSpan(file, text, text.length, 0);
@@ -65,7 +119,11 @@ export function reportParseErrors(
     // One message per line: recovery can produce follow-on errors on the same line.
     if (span.line === lastLine) continue;
     lastLine = span.line;
-    if (expected === "") bag.report(D.unexpectedInput, [found], span);
+    // `f(, x)` and `[, x]`: a comma right after an opening bracket or another comma.
+    const at = atEof ? -1 : tokens.findIndex((tk) => tk.startOffset === err.token.startOffset);
+    const prev = at > 0 ? tokens[at - 1]!.image : undefined;
+    if (err.token.image === "," && (prev === "(" || prev === "[" || prev === ",")) bag.report(D.emptyListElement, [], span);
+    else if (expected === "") bag.report(D.unexpectedInput, [found], span);
     else bag.report(D.unexpectedToken, [expected, found], span);
   }
 }

@@ -4,6 +4,9 @@ import { DiagnosticBag, type Diagnostic } from "../../compiler/diagnostics/diagn
 import { renderHuman, renderJson } from "../../compiler/diagnostics/render.js";
 import { compileFile, parseSetOverride, type CompileResult, type Override } from "../../compiler/program.js";
 import type { OptionSpec, ParsedArgs } from "./args.js";
+import type { Plan } from "../../compiler/plan/schema.js";
+import { UsageError } from "./errors.js";
+import { isPlanPath, parsePlan } from "../../compiler/plan/load.js";
 import { option, options } from "./args.js";
 
 export const overrideOptions: Record<string, OptionSpec> = {
@@ -67,4 +70,52 @@ export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sou
 
 export function jsonDiagnostics(diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
   return renderJson(diagnostics, extra) + "\n";
+}
+
+/** The one plan a command works on: the file's experiment, or a sweep member (--member). */
+export function pickPlan(result: CompileResult, member: string | undefined, command: string): Plan {
+  if (member === undefined) {
+    if (result.plans.length === 1) return result.plans[0]!.plan;
+    if (result.plans.length === 0) throw new UsageError("the file declares no experiment (only templates or sweeps?); use --member to compile a sweep member", command);
+    throw new UsageError(`the file declares ${result.plans.length} experiments (${result.plans.map((p) => p.name).join(", ")}); choose one with --experiment`, command);
+  }
+  const matches = result.sweeps.flatMap((s) => s.members.filter((m) => m.name === member || String(m.index) === member || `${s.name}/${m.name}` === member || `${s.name}/${m.index}` === member));
+  if (matches.length === 0) throw new UsageError(`no sweep member '${member}' (see vpae compile --list)`, command);
+  if (matches.length > 1) throw new UsageError(`'${member}' names ${matches.length} members of different sweeps; write SWEEP/${member}`, command);
+  return matches[0]!.plan!;
+}
+
+
+export const selectOptions: Record<string, OptionSpec> = {
+  experiment: { value: true, valueName: "NAME", help: "which experiment of the file (when it has several)" },
+  member: { value: true, valueName: "NAME|INDEX", help: "a sweep member instead of the experiment (see vpae compile --list)" },
+};
+
+/**
+ * A plan from a command-line argument: a compiled plan file (*.json, re-validated and hash-checked) or
+ * a .vpae file compiled with the command's --set/--params/--experiment/--member flags.
+ */
+export async function planFromArgument(file: string, args: ParsedArgs, io: Io, command: string): Promise<Plan | undefined> {
+  if (isPlanPath(file)) {
+    const bag = new DiagnosticBag();
+    let text: string | undefined;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      text = undefined;
+    }
+    if (text === undefined) {
+      bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${file}'`]);
+      printDiagnostics(io, bag.items, new Map());
+      return undefined;
+    }
+    const plan = parsePlan(file, text, bag);
+    printDiagnostics(io, bag.items, new Map([[file, text]]));
+    return plan;
+  }
+  const experiment = option(args, "experiment");
+  const { result, diagnostics, sources } = await compileWithFlags(file, args, experiment !== undefined ? { experiment } : {});
+  printDiagnostics(io, diagnostics, sources);
+  if (diagnostics.some((d) => d.severity === "error")) return undefined;
+  return pickPlan(result, option(args, "member"), command);
 }

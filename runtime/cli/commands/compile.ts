@@ -1,9 +1,8 @@
 // vpae compile <file>: the plan as JSON or YAML; --list shows every experiment and sweep member.
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
-import { compileWithFlags, jsonDiagnostics, overrideOptions, printDiagnostics, type Io } from "../common.js";
+import { compileWithFlags, jsonDiagnostics, overrideOptions, pickPlan, printDiagnostics, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../write-file.js";
-import type { Plan } from "../../../compiler/plan/schema.js";
 import type { CompileResult } from "../../../compiler/program.js";
 
 export const compileSpec: Record<string, OptionSpec> = {
@@ -40,18 +39,6 @@ function listing(result: CompileResult): { text: string; json: unknown } {
   return { text: rows.join("\n") + "\n", json };
 }
 
-function pickPlan(result: CompileResult, member: string | undefined): Plan {
-  if (member === undefined) {
-    if (result.plans.length === 1) return result.plans[0]!.plan;
-    if (result.plans.length === 0) throw new UsageError("the file declares no experiment (only templates or sweeps?); use --member to compile a sweep member", "compile");
-    throw new UsageError(`the file declares ${result.plans.length} experiments (${result.plans.map((p) => p.name).join(", ")}); choose one with --experiment`, "compile");
-  }
-  const matches = result.sweeps.flatMap((s) => s.members.filter((m) => m.name === member || String(m.index) === member || `${s.name}/${m.name}` === member || `${s.name}/${m.index}` === member));
-  if (matches.length === 0) throw new UsageError(`no sweep member '${member}' (see vpae compile --list)`, "compile");
-  if (matches.length > 1) throw new UsageError(`'${member}' names ${matches.length} members of different sweeps; write SWEEP/${member}`, "compile");
-  return matches[0]!.plan!;
-}
-
 export async function runCompile(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("compile", argv, compileSpec);
   if (args.positionals.length !== 1) throw new UsageError("compile takes exactly one .vpae file", "compile");
@@ -68,7 +55,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
     io.stdout(flag(args, "json") ? JSON.stringify(l.json, null, 2) + "\n" : l.text);
     return EXIT_OK;
   }
-  const plan = pickPlan(result, option(args, "member"));
+  const plan = pickPlan(result, option(args, "member"), "compile");
   const text = format === "yaml" ? (await import("yaml")).stringify(plan) : JSON.stringify(plan, null, 2) + "\n";
   const out = option(args, "output");
   if (out !== undefined) {

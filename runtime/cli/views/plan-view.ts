@@ -1,0 +1,159 @@
+// The human views of `vpae plan`: a one-screen summary in the spirit of `terraform plan`, and the diff.
+import type { Distribution, Plan, Schedule } from "../../../compiler/plan/schema.js";
+import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
+import { loraParameterCount, headParameterCount } from "../../../compiler/model-size.js";
+import { formatValue, type PlanDiff } from "../../../compiler/plan-diff.js";
+
+function n(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
+}
+
+export function formatDistribution(d: Distribution): string {
+  switch (d.kind) {
+    case "constant":
+      return n(d.value);
+    case "uniform":
+      return `U(${n(d.low)}, ${n(d.high)}]`;
+    case "logit_normal":
+      return `logit-N(${n(d.mean)}, ${n(d.std)})`;
+    case "discrete":
+      return `{${d.values.map(n).join(", ")}}`;
+    case "shifted":
+      return `shift ${n(d.shift)} of ${formatDistribution(d.base)}`;
+  }
+}
+
+export function formatSchedule(s: Schedule): string {
+  switch (s.kind) {
+    case "constant":
+      return n(s.value);
+    case "linear_warmup":
+    case "cosine_warmup":
+      return `${n(s.value)} (${s.kind === "linear_warmup" ? "linear" : "cosine"} warm-up ${s.steps})`;
+    case "cosine":
+      return `${n(s.value)}->${n(s.final)} cosine${s.warmup > 0 ? `, warm-up ${s.warmup}` : ""}`;
+  }
+}
+
+function pad(s: string, w: number): string {
+  return s.length >= w ? `${s} ` : s + " ".repeat(w - s.length);
+}
+
+function lossLabel(l: Plan["phases"][number]["losses"][number]): string {
+  const w = formatSchedule(l.weight);
+  const extra: string[] = [];
+  if ("fake" in l) extra.push(`fake score ${l.fake}`);
+  if ("role" in l) extra.push(l.role);
+  if ("discriminator" in l) extra.push(l.discriminator);
+  if ("guidance" in l && l.guidance !== 1) extra.push(`cfg ${n(l.guidance)}`);
+  if ("t" in l) extra.push(`t ${formatDistribution(l.t)}`);
+  if (l.kind === "str1") extra.push(`sigma ${n(l.sigmaSpatial)}/${n(l.sigmaTemporal)}`);
+  if (l.kind === "approx_r1") extra.push(`sigma ${n(l.sigma)}`);
+  if (l.kind === "consistency") extra.push(`edges ${l.edges.map(n).join("/")}`);
+  const kind = l.name === l.kind ? l.kind : `${l.name}=${l.kind}`;
+  return `${kind} x${w}${extra.length ? ` (${extra.join(", ")})` : ""}`;
+}
+
+export function renderPlanSummary(plan: Plan): string {
+  const out: string[] = [];
+  const member = plan.sweep ? `  sweep ${plan.sweep.name} member ${plan.sweep.index} (${plan.sweep.member})` : "";
+  out.push(`experiment ${plan.experiment}  plan ${plan.hash.slice(0, 12)}  from ${plan.source.file}${member}`);
+  const w = plan.world;
+  const tokens = tokensPerClip(plan);
+  if (w.kind === "sprites") {
+    const sprites = w.sprites.min === w.sprites.max ? `${w.sprites.min}` : `${w.sprites.min}-${w.sprites.max}`;
+    out.push(`world     sprites: ${w.frames} frames of ${w.height}x${w.width}, ${sprites} sprite(s), ${w.directions} directions, speeds ${w.speeds.join("/")}; ${tokens} tokens/clip`);
+  } else {
+    out.push(`world     latent video ${w.frames}x${w.height}x${w.width}x${w.channels} (${w.dataset}); ${formatCount(tokens)} tokens/clip`);
+  }
+  const t = plan.teacher;
+  if (t) {
+    const a = t.arch;
+    const init = t.init.kind === "checkpoint" ? `checkpoint ${t.init.path}` : "trained from scratch here";
+    out.push(`teacher   DiT w${a.width} d${a.depth} h${a.heads} patch ${a.patch.frames}x${a.patch.height}x${a.patch.width}, ${formatCount(a.parameters)} params; ${init}`);
+    out.push(`          samples with ${t.sampler.steps} steps${t.sampler.guidance !== 1 ? ` x CFG ${n(t.sampler.guidance)}` : ""} = ${t.sampler.nfe} NFE`);
+  }
+  if (plan.student) {
+    const s = plan.student.sampler;
+    const ratio = t ? ` (${n(t.sampler.nfe / s.nfe)}x fewer than the teacher)` : "";
+    out.push(`student   init ${plan.student.init}; samples with ${s.steps} step${s.steps === 1 ? "" : "s"} = ${s.nfe} NFE${ratio}`);
+  }
+  for (const f of plan.fakeScores) {
+    const count = t ? `, ${formatCount(loraParameterCount(t.arch, f))} params` : "";
+    out.push(`fake      ${f.name}: ${f.kind === "lora" ? `LoRA r${f.rank} on the teacher` : "full copy of the teacher"}, ${f.init} init${count}`);
+  }
+  for (const d of plan.discriminators) {
+    const b = d.backbone;
+    const bb = b.kind === "ema" ? `ema(student, ${n(b.decay)})` : b.kind === "copy" ? "copy(teacher), trained" : b.kind === "teacher" ? "teacher (frozen)" : `fake score ${b.name}`;
+    const h = d.head;
+    const head = h.kind === "semantic" ? `semantic head (${h.queries} queries${h.image ? ", image" : ""}${h.prompt ? ", prompt" : ""})` : h.kind === "cross_attention" ? `cross-attention head (${h.queries} queries)` : `conv head (width ${h.width})`;
+    const hp = t ? `, head ${formatCount(headParameterCount(h, t.arch.width, d.taps.length))} params` : "";
+    out.push(`disc      ${d.name}: backbone ${bb}, taps [${d.taps.join(", ")}], ${head}, ${d.loss}, t ${formatDistribution(d.t)}${hp}`);
+  }
+  out.push("");
+  out.push(`${pad("phase", 16)}${pad("steps", 7)}${pad("batch", 6)}${pad("input", 20)}${pad("trains (updates/cycle)", 24)}NFE/update`);
+  let generatorSamples = 0;
+  let totalSteps = 0;
+  plan.phases.forEach((p, i) => {
+    const input = p.input.kind === "noise" ? "noise" : `real @ ${formatDistribution(p.input.s)}`;
+    const trains = p.updates.map((u) => `${u.role} ${u.count}`).join(", ") || "-";
+    const c = callsPerUpdate(plan, p);
+    const calls = `T${c.teacher} F${c.fakeScore} D${c.discriminator}`;
+    out.push(`${pad(`${i + 1} ${p.name}`, 16)}${pad(String(p.steps), 7)}${pad(String(p.batch), 6)}${pad(input, 20)}${pad(trains, 24)}${calls}`);
+    out.push(`    ${p.losses.map(lossLabel).join("; ")}`);
+    if (p.onEnter.length) out.push(`    on enter: ${p.onEnter.map((a) => `${a.action}(${a.role})`).join(", ")}`);
+    totalSteps += p.steps;
+    if (p.trains.includes("student")) generatorSamples += p.steps * p.batch * (p.updates.find((u) => u.role === "student")?.count ?? 1);
+  });
+  out.push(`total     ${totalSteps} steps; ${formatCount(generatorSamples)} generator samples (updates x batch); NFE/update: T teacher, F fake score, D discriminator backbone`);
+  out.push(`eval      every ${plan.eval.every || "end"}; ${plan.eval.samples} samples at NFE ${plan.eval.nfe.join(", ")}; checkpoint every ${plan.checkpoint.every} steps, keep ${plan.checkpoint.keep}`);
+  out.push("");
+  out.push(...renderMemory(plan));
+  return out.join("\n") + "\n";
+}
+
+function renderMemory(plan: Plan): string[] {
+  const hw = hardwareOf(plan);
+  const out: string[] = [];
+  const where = plan.hardware
+    ? `${hw.gpus} GPU${hw.gpus > 1 ? "s" : ""} x ${hw.memoryGb} GB, ${plan.hardware.precision}, ${plan.hardware.sharding}${hw.checkpointing ? ", activation checkpointing" : ""}${hw.sequenceParallel ? ", sequence parallel" : ""}`
+    : "one device, fp32 (no hardware block)";
+  out.push(`memory    estimated training memory per GPU (${where}); see docs/memory.md`);
+  const rows = plan.phases.map((p) => estimatePhase(plan, p)).filter((m) => m !== null);
+  if (rows.length === 0) {
+    out.push("          (no teacher block: nothing to size)");
+    return out;
+  }
+  for (const m of rows) {
+    const verdict = m.fits === null ? "" : m.fits ? "  fits" : `  DOES NOT FIT in ${hw.memoryGb} GB`;
+    out.push(`  ${pad(m.phase, 14)}${pad(formatBytes(m.totalBytes), 10)} = states ${pad(formatBytes(m.stateBytes), 9)} + activations ${formatBytes(m.activationBytes)}${verdict}`);
+    out.push(`      ${m.roles.map((r) => `${r.role} ${formatBytes(r.bytes)}`).join(", ")}`);
+  }
+  const alt = separateDiscriminatorVariant(plan);
+  if (alt && plan.hardware) {
+    const worst = alt.phases.map((p) => estimatePhase(alt, p)).filter((m) => m !== null).sort((a, b) => b.totalBytes - a.totalBytes)[0];
+    if (worst) {
+      const verdict = worst.fits === null ? "" : worst.fits ? "would fit" : `would NOT fit in ${hw.memoryGb} GB`;
+      out.push(`  with a separately trained discriminator (copy(teacher)) instead: ${worst.phase} needs ${formatBytes(worst.totalBytes)} per GPU, ${verdict}`);
+    }
+  }
+  return out;
+}
+
+export function renderDiff(a: Plan, b: Plan, d: PlanDiff, names: [string, string]): string {
+  const out = [`plan ${a.hash.slice(0, 12)} (${names[0]}) -> ${b.hash.slice(0, 12)} (${names[1]})`];
+  if (d.changes.length === 0) out.push("  no changes: the plans are identical in content");
+  for (const c of d.changes) {
+    if (c.op === "~") out.push(`  ~ ${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`);
+    else if (c.op === "+") out.push(`  + ${c.path}: ${formatValue(c.after)}`);
+    else out.push(`  - ${c.path}: ${formatValue(c.before)}`);
+  }
+  out.push("");
+  if (d.rerun.length === 0) out.push("re-run: nothing; every phase of the new plan has the same hash as in the old one");
+  else {
+    out.push(`re-run: ${d.rerun.join(", ")} (new phase hash${d.rerun.length > 1 ? "es" : ""}: the change reaches ${d.rerun.length > 1 ? "these phases" : "this phase"})`);
+    out.push(`reuse:  ${d.reusable.length ? `${d.reusable.join(", ")} (same hash: their checkpoints can be reused)` : "nothing"}`);
+  }
+  if (d.trainingUnchanged && d.changes.length > 0) out.push("training is unchanged: only evaluation, checkpoint, hardware or backend settings differ");
+  return out.join("\n") + "\n";
+}

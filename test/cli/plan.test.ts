@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli, MINIMAL } from "../helpers.js";
+
+function tmp(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "vpae-plan-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test("vpae plan prints a one-screen summary", () => {
+  const dir = tmp({ "a.vpae": MINIMAL });
+  const r = runCli(["plan", join(dir, "a.vpae")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^experiment tiny {2}plan [0-9a-f]{12}/);
+  assert.match(r.stdout, /1 distill +10 +8 +noise/);
+  assert.match(r.stdout, /memory +estimated training memory per GPU/);
+  assert.ok(r.stdout.split("\n").length <= 40, "fits one screen");
+});
+
+test("vpae plan --diff names the change and the phases that re-run; plan.json files work too", () => {
+  const dir = tmp({ "a.vpae": MINIMAL, "b.vpae": MINIMAL.replace("lr = 1e-4", "lr = 3e-4") });
+  const r = runCli(["plan", "--diff", join(dir, "a.vpae"), join(dir, "b.vpae")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /~ phases\.distill\.optimizers\.student\.lr\.value: 0\.0001 -> 0\.0003/);
+  assert.match(r.stdout, /re-run: distill/);
+  const c = runCli(["compile", join(dir, "a.vpae"), "-o", join(dir, "a.json")]);
+  assert.equal(c.status, 0, c.stderr);
+  const fromJson = runCli(["plan", join(dir, "a.json")]);
+  assert.equal(fromJson.status, 0, fromJson.stderr);
+  assert.equal(fromJson.stdout, runCli(["plan", join(dir, "a.vpae")]).stdout);
+  const same = runCli(["plan", "--diff", join(dir, "a.json"), join(dir, "a.vpae")]);
+  assert.match(same.stdout, /no changes/);
+  assert.match(same.stdout, /re-run: nothing/);
+});
+
+test("a hand-edited plan.json is refused with exit code 1", () => {
+  const dir = tmp({ "a.vpae": MINIMAL });
+  runCli(["compile", join(dir, "a.vpae"), "-o", join(dir, "a.json")]);
+  writeFileSync(join(dir, "a.json"), readFileSync(join(dir, "a.json"), "utf8").replace('"steps": 10', '"steps": 11'));
+  const r = runCli(["plan", join(dir, "a.json")]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error\[VPAE3004\]/);
+});
+
+test("vpae plan --json gives machine-readable phases with memory estimates", () => {
+  const dir = tmp({ "a.vpae": MINIMAL });
+  const r = runCli(["plan", join(dir, "a.vpae"), "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { phases: { name: string; memory: { totalBytes: number } }[] };
+  assert.equal(j.phases[0]!.name, "distill");
+  assert.ok(j.phases[0]!.memory.totalBytes > 0);
+});
