@@ -6,7 +6,7 @@ import { compileFile, parseSetOverride, type CompileResult, type Override } from
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Plan } from "../../compiler/plan/schema.js";
 import { UsageError } from "./errors.js";
-import { isPlanPath, parsePlan } from "../../compiler/plan/load.js";
+import { isPlanPath, parsePlan } from "../../compiler/plan-file.js";
 import { option, options } from "./args.js";
 
 export const overrideOptions: Record<string, OptionSpec> = {

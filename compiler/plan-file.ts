@@ -1,12 +1,12 @@
 // Reading a plan file back (vpae plan/run on plan.json): JSON -> format version -> schema -> hash.
 // A plan whose content no longer matches its hash was edited by hand and is refused: plans are
 // content-addressed, and run directories are named after the hash.
-import { D, DiagnosticBag } from "../diagnostics/diagnostic.js";
-import type { Span } from "../syntax/ast.js";
-import type { Plan } from "./schema.js";
-import { PLAN_FORMAT_VERSION } from "./version.js";
-import { validatePlan } from "./validate.js";
-import { phaseChain, planHash } from "./hash.js";
+import { D, DiagnosticBag } from "./diagnostics/diagnostic.js";
+import type { Span } from "./syntax/ast.js";
+import type { Plan } from "./plan/schema.js";
+import { PLAN_FORMAT_VERSION } from "./plan/version.js";
+import { validatePlan } from "./plan/validate.js";
+import { phaseChain, planHash } from "./plan/hash.js";
 
 export function isPlanPath(path: string): boolean {
   return path.endsWith(".json");
