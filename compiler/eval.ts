@@ -93,10 +93,8 @@ export class Evaluator {
         (type === "bool" && v.t === "bool") ||
         (type === "string" && v.t === "str") ||
         !["number", "int", "bool", "string"].includes(type);
-      if (!["number", "int", "bool", "string"].includes(type)) {
-        const hint = didYouMean(type, ["number", "int", "bool", "string"]);
-        this.bag.report(D.unknownChoice, [`type '${type}'`, "number, int, bool or string"], p.decl.type.span, hint ? { hint } : undefined);
-      } else if (!ok) {
+      // An unknown type name is reported once per experiment by program.ts, read or not.
+      if (!ok) {
         this.bag.report(D.paramType, [name, type, describeValue(v)], src.span, {
           notes: p.override ? [{ message: `${name} is declared here`, span: p.decl.span }] : [],
         });
@@ -205,6 +203,9 @@ export class Evaluator {
       if (this.tree.params.has(first)) {
         this.usedParams.add(first);
         const v = this.param(first);
+        // A value from an override (--set, --params, a sweep axis) keeps its own position, so that a
+        // bad value is reported where it was written (e.g. the YAML line), not at every use.
+        if (v && this.tree.params.get(first)!.override) return v;
         return v ? { ...v, span: e.span } : undefined;
       }
       const fileParam = scope.params.get(first);
@@ -212,7 +213,13 @@ export class Evaluator {
         const v = this.guard(`parameter ${first}`, fileParam.span, () => this.expr(fileParam.value, scope));
         return v ? { ...v, span: e.span } : undefined;
       }
-      // A bare name that is no parameter is a symbol: a role, an enum value (`hinge`, `adam`).
+      // A top-level setting of the experiment (`seed`, `batch`) can be read by its name.
+      const top = this.tree.root.entries.get(first);
+      if (top && top.kind === "attr") {
+        const v = this.attr(top);
+        return v ? { ...v, span: e.span } : undefined;
+      }
+      // Any other bare name is a symbol: a role, an enum value (`hinge`, `adam`).
       return { t: "sym", name: first, span: e.span };
     }
     const segs = e.path.map((n) => n.text);

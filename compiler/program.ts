@@ -10,7 +10,7 @@ import { cstToAst, cstToExpr, tokenSpan } from "./syntax/to-ast.js";
 import { reportLexErrors, reportParseErrors } from "./syntax/from-chevrotain.js";
 import { D, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { didYouMean } from "./diagnostics/suggest.js";
-import { cloneTree, lookup, mergeEntries, setPath, type ExperimentTree, type FileScope, type TBlock } from "./tree.js";
+import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, type ExperimentTree, type FileScope, type TBlock } from "./tree.js";
 import { Evaluator, valueToJson } from "./eval.js";
 import { BlockReader, type LowerContext } from "./reader.js";
 import { lowerExperiment } from "./lower.js";
@@ -84,20 +84,18 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   }
   const existing = program.files.get(path);
   if (existing) return existing;
-  const text = host.readFile(path);
-  if (text === undefined) {
+  const raw = host.readFile(path);
+  if (raw === undefined) {
     if (importSpan) bag.report(D.importNotFound, [`'${path}'`], importSpan);
     else bag.report(D.fileNotFound, [`'${path}'`]);
     return undefined;
   }
+  // A lone `\r` (old Mac line end) is a line break to the lexer but not to the code frames and the
+  // lexer-error positions, which split on `\n`; as `\n` (same length, so offsets stay) all three agree.
+  const text = raw.includes("\r") ? raw.replace(/\r(?!\n)/g, "\n") : raw;
   program.sources.set(path, text);
-  const parsed = parse(text);
-  const before = bag.errorCount;
-  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
-  if (bag.errorCount > before) return undefined; // later phases would only repeat the syntax errors
-  const file = cstToAst(parsed.cst, path, text, bag);
-  file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
+  const file = parseCached(path, text, bag);
+  if (!file) return undefined;
   program.files.set(path, file);
   const scope: FileScope = { file: path, params: new Map() };
   program.fileScopes.set(path, scope);
@@ -120,7 +118,7 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   }
   for (const item of file.items) {
     if (item.kind !== "import") continue;
-    const target = nodePath.normalize(nodePath.join(nodePath.dirname(path), item.path));
+    const target = nodePath.isAbsolute(item.path) ? nodePath.normalize(item.path) : nodePath.normalize(nodePath.join(nodePath.dirname(path), item.path));
     const imported = loadFile(target, host, program, bag, [...stack, path], item.pathSpan);
     if (!imported) continue;
     const importedNames = program.scopes.get(target)!;
@@ -130,6 +128,27 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
       declare(name, d, item.span, d.decl.kind === "sweep" ? "sweep" : (d.decl as ExperimentDecl).template ? "template" : "experiment");
     }
   }
+  return file;
+}
+
+/**
+ * Parsed files by path, reused while their text is unchanged: `vpae check a.vpae b.vpae` and sweeps
+ * parse a shared template file once. Only files that parsed without any diagnostic are kept.
+ */
+const parseCache = new Map<string, { text: string; file: SourceFile }>();
+
+function parseCached(path: string, text: string, bag: DiagnosticBag): SourceFile | undefined {
+  const hit = parseCache.get(path);
+  if (hit && hit.text === text) return hit.file;
+  const parsed = parse(text);
+  const before = bag.items.length;
+  const errorsBefore = bag.errorCount;
+  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
+  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
+  if (bag.errorCount > errorsBefore) return undefined; // later phases would only repeat the syntax errors
+  const file = cstToAst(parsed.cst, path, text, bag);
+  file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
+  if (bag.items.length === before) parseCache.set(path, { text, file });
   return file;
 }
 
@@ -170,7 +189,11 @@ export function buildTree(program: Program, decl: ExperimentDecl, scope: FileSco
     tree = { root: { kind: "block", type: "experiment", label: decl.name.text, span: decl.span, entries: new Map() }, params: new Map() };
   }
   // File-level parameters are parameters of the experiments of that file (overridable, sweepable).
-  for (const [name, p] of scope.params) if (!tree.params.has(name)) tree.params.set(name, { decl: p, scope });
+  // The extending file's own parameters win over inherited ones of the same name; the body's win over both.
+  for (const [name, p] of scope.params) {
+    const inherited = tree.params.get(name);
+    if (!inherited || inherited.scope.file !== scope.file) tree.params.set(name, { decl: p, scope, fileLevel: true });
+  }
   mergeEntries(tree.root, tree.params, decl.entries, scope, bag, { topLevel: true, allowRemove: decl.base !== undefined, where: `experiment ${decl.name.text}` });
   return tree;
 }
@@ -186,8 +209,12 @@ export function applyOverrides(tree: ExperimentTree, overrides: readonly Overrid
       p.override = { expr, scope, span: o.span };
       continue;
     }
-    const parent = o.path.slice(0, -1);
-    if (o.path.length > 1 && !lookup(tree.root, parent)) {
+    // Missing unnamed blocks are created (`--set eval.every=10`; lowering then checks every key), but
+    // a named block (a phase, a loss, ...) must exist: a misspelt name would silently add a new one.
+    let known = o.path.length - 1;
+    while (known > 0 && !lookup(tree.root, o.path.slice(0, known))) known--;
+    const createsNamed = o.path.slice(known, -1).some((seg) => LABELED_BLOCKS.has(seg));
+    if (o.path.length > 1 && createsNamed) {
       const hint = didYouMean(o.path.join("."), [...allPaths(tree.root), ...tree.params.keys()]);
       bag.report(D.unknownOverride, [o.path.join("."), "no parameter or setting has this path"], o.span, hint ? { hint } : undefined);
       continue;
@@ -225,14 +252,32 @@ export interface PlanMeta {
 }
 
 export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
+  // This plan's diagnostics are collected in a bag of its own, then handed on. The shared bag drops
+  // repeats, and sweep members repeat each other's problems: counting errors there would miss a member's
+  // errors and go on to check (and schema-validate) a broken plan.
+  const local = new DiagnosticBag();
+  try {
+    return lowerToPlan(tree, meta, local);
+  } finally {
+    for (const d of local.items) bag.add(d);
+  }
+}
+
+function lowerToPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
   const before = bag.errorCount;
   const ev = new Evaluator(tree, bag);
   const ctx: LowerContext = { bag, ev, map: new Map() };
   const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
   if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
   checkPlan(body, ctx.map, bag, tree.root.span, meta.experiment);
+  // Sweep members are exempt: an alternative may remove the only use of a parameter the base uses.
   for (const [name, p] of tree.params) {
-    if (!ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
+    if (meta.sweep === null && !p.fileLevel && !ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
+    const type = p.decl.type;
+    if (type && !["number", "int", "bool", "string"].includes(type.text)) {
+      const hint = didYouMean(type.text, ["number", "int", "bool", "string"]);
+      bag.report(D.unknownChoice, [`type '${type.text}'`, "number, int, bool or string"], type.span, hint ? { hint } : undefined);
+    }
   }
   // A plan that breaks a semantic rule is not a plan; validating it against the schema would only
   // repeat the same problem as VPAE3001 (e.g. no phases -> "/phases must not have fewer than 1 items").
@@ -278,6 +323,10 @@ export function parseSetOverride(text: string, index: number, bag: DiagnosticBag
     return undefined;
   }
   const valueText = text.slice(eq + 1);
+  if (valueText.trim() === "") {
+    bag.report(D.badSetSyntax, [JSON.stringify(text)], whole, { hint: `give a value after '=', e.g. --set ${key}=1` });
+    return undefined;
+  }
   const padded = " ".repeat(eq + 1) + valueText;
   const expr = parseExprText(padded, file, bag);
   if (!expr) return undefined;

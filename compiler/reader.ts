@@ -166,7 +166,8 @@ export function expectNumber(ctx: LowerContext, v: Value, key: string, opts: Num
 }
 
 export function expectChoice<T extends string>(ctx: LowerContext, v: Value, key: string, choices: readonly T[]): T | undefined {
-  const name = v.t === "sym" ? v.name : v.t === "str" ? v.v : undefined;
+  // `none` is a keyword, so a choice named none arrives as the none value.
+  const name = v.t === "sym" ? v.name : v.t === "str" ? v.v : v.t === "none" && (choices as readonly string[]).includes("none") ? "none" : undefined;
   if (name === undefined) {
     ctx.bag.report(D.wrongValueKind, [key, `one of ${choices.join(", ")}`, describeValue(v)], v.span);
     return undefined;

@@ -37,6 +37,8 @@ export interface TParam {
   scope: FileScope;
   /** Set by --set / --params / sweep axes. */
   override?: { expr: Expr; scope: FileScope; span: Span };
+  /** Declared at the top of a file rather than in an experiment body (no unused warning: other experiments of the file may use it). */
+  fileLevel?: boolean;
 }
 
 export interface ExperimentTree {

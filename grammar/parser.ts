@@ -53,7 +53,8 @@ const messages: IParserErrorMessageProvider = {
 
 export class VpaeParser extends CstParser {
   constructor() {
-    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, skipValidations });
+    // nodeLocationTracking gives every CST node its range, so the AST builder never walks subtrees for spans.
+    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, skipValidations, nodeLocationTracking: "full" });
     this.performSelfAnalysis();
   }
 

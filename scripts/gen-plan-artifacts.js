@@ -1,4 +1,4 @@
-// Build step after tsc: the standalone ajv validator for plans (dist/compiler/plan/validate-plan.generated.cjs),
+// Build step after tsc: the standalone ajv validator for plans (dist/compiler/plan/validate-plan.generated.js),
 // generated from the one TypeBox definition in compiler/plan/schema.ts.
 import { writeFileSync } from "node:fs";
 import { Ajv } from "ajv";
@@ -6,7 +6,10 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import { planJsonSchema } from "../dist/compiler/plan/schema.js";
 
 // inlineRefs: false keeps each $defs entry one function (the file is a third of the inlined size).
-const ajv = new Ajv({ allErrors: true, strict: false, inlineRefs: false, code: { source: true, esm: false } });
+const ajv = new Ajv({ allErrors: true, strict: false, inlineRefs: false, code: { source: true, esm: true } });
 const validate = ajv.compile(planJsonSchema());
 const generate = standaloneCode.default ?? standaloneCode;
-writeFileSync(new URL("../dist/compiler/plan/validate-plan.generated.cjs", import.meta.url), generate(ajv, validate));
+// The ESM output still calls require() for ajv's small runtime helpers; give it one. (Loading a CommonJS
+// file from ESM makes node scan all of it for exports, which cost ~70 ms at every start.)
+const code = `import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\n${generate(ajv, validate)}`;
+writeFileSync(new URL("../dist/compiler/plan/validate-plan.generated.js", import.meta.url), code);

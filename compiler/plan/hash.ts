@@ -36,16 +36,39 @@ export function planContent(plan: Omit<Plan, "hash"> | Plan): Record<string, unk
   return copy;
 }
 
+/** Names of the fake scores and discriminators a phase's losses use (directly or as a backbone). */
+function rolesOf(plan: Pick<Plan, "discriminators">, phase: Plan["phases"][number]): Set<string> {
+  const names = new Set<string>();
+  for (const l of phase.losses) {
+    if ("fake" in l) names.add(l.fake);
+    if ("role" in l) names.add(l.role);
+    if ("discriminator" in l) names.add(l.discriminator);
+  }
+  for (const d of plan.discriminators) if (names.has(d.name) && d.backbone.kind === "fake_score") names.add(d.backbone.name);
+  return names;
+}
+
 /**
- * Chained phase hashes: phase i depends on the world, the models, the seed and every earlier phase, so a
- * change forces a re-run of the first phase whose hash changes and of all phases after it.
+ * Chained phase hashes. Phase i's hash covers the world, the seed, the teacher and the student, every
+ * earlier phase, and the fake scores and discriminators that phase i (or an earlier one) uses: a
+ * change forces a re-run of the first phase whose hash changes and of all later phases, and sweep
+ * members that differ only in a later phase (a discriminator head, say) share the earlier ones.
+ * (The runtime keeps its side of this: a role's initial weights depend only on the seed and the
+ * role's own definition.)
  */
 export function phaseChain(plan: Pick<Plan, "world" | "teacher" | "student" | "fakeScores" | "discriminators" | "seed" | "phases">): { context: string; phases: string[] } {
-  const context = sha256(canonicalJson({ world: plan.world, teacher: plan.teacher, student: plan.student, fakeScores: plan.fakeScores, discriminators: plan.discriminators, seed: plan.seed }));
+  const context = sha256(canonicalJson({ world: plan.world, teacher: plan.teacher, student: plan.student, seed: plan.seed }));
   let prev = context;
+  const seen = new Set<string>();
   const phases = plan.phases.map((p) => {
     const { hash: _h, ...rest } = p;
-    prev = sha256(prev + canonicalJson(rest));
+    const fresh = [...rolesOf(plan, p)].filter((n) => !seen.has(n)).sort();
+    fresh.forEach((n) => seen.add(n));
+    const roles = {
+      fakeScores: plan.fakeScores.filter((f) => fresh.includes(f.name)),
+      discriminators: plan.discriminators.filter((d) => fresh.includes(d.name)),
+    };
+    prev = sha256(prev + canonicalJson(rest) + canonicalJson(roles));
     return prev;
   });
   return { context, phases };
@@ -55,12 +78,13 @@ export function phaseHashes(plan: Parameters<typeof phaseChain>[0]): string[] {
   return phaseChain(plan).phases;
 }
 
-const CHAINED = ["world", "teacher", "student", "fakeScores", "discriminators", "seed", "phases"] as const;
+const CHAINED = ["world", "teacher", "student", "seed", "phases"] as const;
 
 /**
- * The plan hash covers the whole content: the chained phase hashes (which cover the world, the models,
- * the seed and every phase) plus the canonical JSON of every other content field (backend, eval,
- * checkpoint, hardware, formatVersion). Provenance fields are excluded.
+ * The plan hash covers the whole content: the chained phase hashes (world, teacher, student, seed,
+ * every phase and the roles they use) plus the canonical JSON of every other content field (all
+ * fake scores and discriminators, backend, eval, checkpoint, hardware, formatVersion). Provenance
+ * fields (hash, compilerVersion, experiment, source, sweep, sourceMap) are excluded.
  */
 export function planHash(plan: Omit<Plan, "hash"> | Plan, chain = phaseChain(plan)): string {
   const rest = planContent(plan);

@@ -198,7 +198,7 @@ export const Action = Obj({ action: Enum(["reset_optimizer", "freeze", "unfreeze
 
 export const Phase = Obj({
   name: T.String({ minLength: 1 }),
-  hash: T.String({ description: "Chained content hash: this phase and everything it depends on (world, roles, earlier phases)." }),
+  hash: T.String({ description: "Chained content hash: this phase and what it depends on (world, seed, teacher, student, earlier phases, the roles its losses use)." }),
   steps: Int({ minimum: 1, description: "Cycles; one cycle runs every role's `updates` count of optimizer steps." }),
   batch: Int({ minimum: 1 }),
   input: T.Union([
@@ -232,7 +232,9 @@ export type SourceLocation = Static<typeof SourceLocation>;
 export const Plan = Obj({
   formatVersion: T.Literal(PLAN_FORMAT_VERSION),
   compilerVersion: T.String(),
-  hash: T.String({ description: "sha256 of the canonical JSON of every field except hash, compilerVersion, source, sweep and sourceMap." }),
+  hash: T.String({
+    description: "Content hash (compiler/plan/hash.ts): the chained phase hashes plus the canonical JSON of every other content field; excludes hash, compilerVersion, experiment, source, sweep and sourceMap.",
+  }),
   experiment: T.String({ minLength: 1 }),
   source: Obj({ file: T.String(), experiment: T.String() }),
   sweep: T.Union([T.Null(), Obj({ name: T.String(), member: T.String(), index: Int({ minimum: 0 }), changes: T.Array(Obj({ path: T.String(), value: T.Unknown() })) })]),

@@ -1,5 +1,5 @@
 // Plan validation with a validator that ajv generated at build time from the schema
-// (scripts/gen-plan-artifacts.js -> validate-plan.generated.cjs beside this file): loading it costs a
+// (scripts/gen-plan-artifacts.js -> validate-plan.generated.js beside this file): loading it costs a
 // few milliseconds, where compiling the schema with ajv at start-up cost about half a second.
 import type { Plan } from "./schema.js";
 
@@ -11,7 +11,7 @@ interface AjvError {
 }
 type GeneratedValidator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };
 
-const generated = new URL("./validate-plan.generated.cjs", import.meta.url);
+const generated = new URL("./validate-plan.generated.js", import.meta.url);
 const validator = ((await import(generated.href)) as { default: GeneratedValidator }).default;
 
 export interface PlanSchemaError {

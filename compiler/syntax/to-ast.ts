@@ -47,6 +47,18 @@ class Converter {
 
   /** Span of a whole CST node: from its first token to its last. */
   private span(n: CstNode): Span {
+    const loc = n.location;
+    if (loc && loc.endOffset !== undefined && !Number.isNaN(loc.startOffset) && !Number.isNaN(loc.endOffset)) {
+      return {
+        file: this.file,
+        start: loc.startOffset,
+        end: loc.endOffset + 1,
+        line: loc.startLine ?? 1,
+        col: loc.startColumn ?? 1,
+        endLine: loc.endLine ?? loc.startLine ?? 1,
+        endCol: (loc.endColumn ?? loc.startColumn ?? 1) + 1,
+      };
+    }
     let first: IToken | undefined;
     let last: IToken | undefined;
     const walk = (x: CstNode) => {

@@ -110,7 +110,19 @@ export async function planFromArgument(file: string, args: ParsedArgs, io: Io, c
       return undefined;
     }
     const plan = parsePlan(file, text, bag);
-    printDiagnostics(io, bag.items, new Map([[file, text]]));
+    // Schema errors point into the .vpae source through the plan's source map: show those lines too.
+    const sources = new Map([[file, text]]);
+    for (const d of bag.items) {
+      const f = d.span?.file;
+      if (f && !sources.has(f)) {
+        try {
+          sources.set(f, readFileSync(f, "utf8"));
+        } catch {
+          // the source moved or is gone: the message still names file:line:col
+        }
+      }
+    }
+    printDiagnostics(io, bag.items, sources);
     return plan;
   }
   const experiment = option(args, "experiment");
