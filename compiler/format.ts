@@ -8,7 +8,9 @@
 //   - comments on the line where an entry (or a closing `}`) ends stay after it on that line; a comment
 //     that starts on the line where such a trailing comment ends joins it (the "trailing chain");
 //   - comments on the line of an opening `{` stay after the `{`;
-//   - other comments before an entry, or before a `}`, get lines of their own at the entry's indentation;
+//   - other comments before an entry, before a `}` or at the end of the file get lines of their own at the
+//     entry's indentation (comments that shared a line in the source keep sharing it); one blank line
+//     before such a line is kept when the source had one or more;
 //   - comments inside an entry (within an expression, between header words) move: `/* */` comments to
 //     the end of the entry's line, before its trailing comments; `//` comments (which would swallow the
 //     rest of a line) to lines of their own just before the entry.
@@ -36,9 +38,10 @@ export interface ParsedSource {
 export function parseSource(path: string, text: string): ParsedSource {
   const bag = new DiagnosticBag();
   const parsed = parse(text);
-  reportLexErrors(path, text, parsed.lexErrors, bag);
+  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
   reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
-  if (bag.hasErrors()) return { diagnostics: bag.items };
+  // The reporters fold follow-on errors into one message; any raw error at all still means "do not print".
+  if (bag.hasErrors() || parsed.lexErrors.length > 0 || parsed.parseErrors.length > 0) return { diagnostics: bag.items };
   const file = cstToAst(parsed.cst, path, text, bag);
   if (bag.hasErrors()) return { diagnostics: bag.items };
   file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
@@ -133,24 +136,15 @@ class Printer {
     const items = this.file.items;
     items.forEach((item, i) => {
       const limit = items[i + 1]?.span.start ?? this.text.length;
-      let first = true;
-      // Top-level items are always one blank line apart; inside an item's leading comments the source decides.
-      const separate = (start: number) => {
-        if (i > 0 && first) this.blank();
-        else if (this.gapIsBlank(start)) this.blank();
-        first = false;
-      };
-      for (const c of this.takeBefore(item.span.start)) {
-        separate(c.span.start);
-        this.commentLine(0, c);
-      }
-      separate(item.span.start);
+      // Top-level items are always one blank line apart; among an item's leading comments the source decides.
+      const leading = this.takeBefore(item.span.start);
+      const separated = i > 0;
+      if (separated) this.blank();
+      this.ownLines(0, leading, separated);
+      if ((leading.length > 0 || !separated) && this.gapIsBlank(item.span.start)) this.blank();
       this.item(item, limit);
     });
-    for (const c of this.takeBefore(Infinity)) {
-      if (this.gapIsBlank(c.span.start)) this.blank();
-      this.commentLine(0, c);
-    }
+    this.ownLines(0, this.takeBefore(Infinity));
     if (this.printed !== this.comments.length) {
       throw new Error(`formatter placed ${this.printed} of ${this.comments.length} comments of ${this.file.path}`);
     }
@@ -235,10 +229,32 @@ class Printer {
     this.out.push("");
   }
 
-  private commentLine(depth: number, c: Comment): void {
-    this.emit(depth, c.text);
-    this.lastEnd = c.span.end;
-    this.atStart = false;
+  /**
+   * Comments on lines of their own (before an entry, before a `}`, at the end of the file). Comments that
+   * shared a line in the source share it here too; a blank line in the source before a line is kept.
+   * `separated`: a blank line has just been printed, so none is added before the first line.
+   */
+  private ownLines(depth: number, comments: readonly Comment[], separated = false): void {
+    let line: Comment[] = [];
+    const flush = () => {
+      if (line.length === 0) return;
+      this.emit(depth, this.withComments(line[0]!.text, line.slice(1)));
+      this.lastEnd = last(line)!.span.end;
+      this.atStart = false;
+      line = [];
+    };
+    for (const c of comments) {
+      const prev = last(line);
+      if (prev && this.endLine(prev.span) === this.lineOf(c.span.start)) {
+        line.push(c);
+        continue;
+      }
+      flush();
+      if (!separated && this.gapIsBlank(c.span.start)) this.blank();
+      separated = false;
+      line.push(c);
+    }
+    flush();
   }
 
   /** `code` followed by the comments that go at the end of its line. */
@@ -338,17 +354,11 @@ class Printer {
     this.atStart = true;
     entries.forEach((e, i) => {
       const entryLimit = entries[i + 1]?.span.start ?? close.start;
-      for (const c of this.takeBefore(e.span.start)) {
-        if (this.gapIsBlank(c.span.start)) this.blank();
-        this.commentLine(depth + 1, c);
-      }
+      this.ownLines(depth + 1, this.takeBefore(e.span.start));
       if (this.gapIsBlank(e.span.start)) this.blank();
       this.entry(e, depth + 1, entryLimit);
     });
-    for (const c of this.takeBefore(close.start)) {
-      if (this.gapIsBlank(c.span.start)) this.blank();
-      this.commentLine(depth + 1, c);
-    }
+    this.ownLines(depth + 1, this.takeBefore(close.start));
     const trailing = this.chain(this.lineOf(close.start), limit);
     this.emit(depth, this.withComments("}", trailing));
     this.lastEnd = last(trailing)?.span.end ?? close.end;

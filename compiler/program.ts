@@ -2,7 +2,7 @@
 // overrides -> lowering -> semantic checks -> plan + hash + schema validation. Sweeps expand here too.
 // Nothing throws for user errors: everything comes back as diagnostics.
 import * as nodePath from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parse, parseExpression } from "../grammar/index.js";
 import type { ExperimentDecl, Expr, Item, SourceFile, Span, SweepDecl } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
@@ -13,7 +13,7 @@ import { didYouMean } from "./diagnostics/suggest.js";
 import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, type ExperimentTree, type FileScope, type TBlock } from "./tree.js";
 import { Evaluator, valueToJson } from "./eval.js";
 import { BlockReader, type LowerContext } from "./reader.js";
-import { lowerExperiment } from "./lower.js";
+import { lowerExperiment, type PlanBody } from "./lower.js";
 import { checkPlan, locate } from "./check.js";
 import type { Plan, SourceLocation } from "./plan/schema.js";
 import { PLAN_FORMAT_VERSION } from "./plan/version.js";
@@ -86,8 +86,10 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   if (existing) return existing;
   const raw = host.readFile(path);
   if (raw === undefined) {
-    if (importSpan) bag.report(D.importNotFound, [`'${path}'`], importSpan);
-    else bag.report(D.fileNotFound, [`'${path}'`]);
+    const why = host === nodeHost ? unreadableReason(path, importSpan !== undefined) : undefined;
+    const extra = why ? { hint: why } : undefined;
+    if (importSpan) bag.report(D.importNotFound, [`'${path}'`], importSpan, extra);
+    else bag.report(D.fileNotFound, [`'${path}'`], undefined, extra);
     return undefined;
   }
   // A lone `\r` (old Mac line end) is a line break to the lexer but not to the code frames and the
@@ -129,6 +131,16 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
     }
   }
   return file;
+}
+
+/** Why a path on disk could not be read, in words (for the hint of VPAE5001 / VPAE2001). */
+function unreadableReason(path: string, imported: boolean): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return "it is a directory; name a .vpae file in it";
+    return undefined;
+  } catch {
+    return imported ? "no such file (an import path is relative to the importing file)" : `no such file (relative paths start at ${process.cwd()})`;
+  }
 }
 
 /**
@@ -249,6 +261,8 @@ export interface PlanMeta {
   experiment: string;
   sourceFile: string;
   sweep: Plan["sweep"];
+  /** Collects the parameters the experiment's expressions read. */
+  usedParams?: Set<string>;
 }
 
 export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
@@ -265,20 +279,31 @@ export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: Diagnost
 
 function lowerToPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
   const before = bag.errorCount;
-  const ev = new Evaluator(tree, bag);
-  const ctx: LowerContext = { bag, ev, map: new Map() };
-  const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
-  if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
-  checkPlan(body, ctx.map, bag, tree.root.span, meta.experiment);
-  // Sweep members are exempt: an alternative may remove the only use of a parameter the base uses.
-  for (const [name, p] of tree.params) {
-    if (meta.sweep === null && !p.fileLevel && !ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
+  for (const p of tree.params.values()) {
     const type = p.decl.type;
     if (type && !["number", "int", "bool", "string"].includes(type.text)) {
       const hint = didYouMean(type.text, ["number", "int", "bool", "string"]);
       bag.report(D.unknownChoice, [`type '${type.text}'`, "number, int, bool or string"], type.span, hint ? { hint } : undefined);
     }
   }
+  const ev = new Evaluator(tree, bag);
+  const ctx: LowerContext = { bag, ev, map: new Map() };
+  try {
+    const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
+    if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
+    checkPlan(body, ctx.map, bag, tree.root.span, meta.experiment);
+    return finishPlan(tree, meta, bag, before, body, ctx);
+  } finally {
+    for (const name of ev.usedParams) meta.usedParams?.add(name);
+    // Parameters of the experiment body; file-level ones are judged over the whole file (compileFile).
+    // Sweep members are exempt: an alternative may remove the only use of a parameter the base uses.
+    for (const [name, p] of tree.params) {
+      if (meta.sweep === null && !p.fileLevel && !ev.usedParams.has(name) && !p.override) bag.report(D.unusedParam, [`'${name}'`], p.decl.name.span);
+    }
+  }
+}
+
+function finishPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag, before: number, body: PlanBody, ctx: LowerContext): CompiledPlan | undefined {
   // A plan that breaks a semantic rule is not a plan; validating it against the schema would only
   // repeat the same problem as VPAE3001 (e.g. no phases -> "/phases must not have fewer than 1 items").
   if (bag.errorCount > before) return undefined;
@@ -371,13 +396,21 @@ export function compileFile(entry: string, options: CompileOptions = {}): Compil
     bag.report(D.unknownExperiment, [`'${options.experiment}'`], undefined, hint ? { hint } : { hint: `experiments in ${entry}: ${experiments.map((e) => e.name.text).join(", ") || "none"}` });
     return result;
   }
+  const usedParams = new Set<string>();
   for (const decl of experiments) {
     if (options.experiment !== undefined && decl.name.text !== options.experiment) continue;
     const tree = buildTree(program, decl, scope, bag);
     if (!tree) continue;
     applyOverrides(tree, options.overrides ?? [], scope, bag);
-    const compiled = planFromTree(tree, { experiment: decl.name.text, sourceFile: entry, sweep: null }, bag);
+    const compiled = planFromTree(tree, { experiment: decl.name.text, sourceFile: entry, sweep: null, usedParams }, bag);
     if (compiled) result.plans.push(compiled);
+  }
+  // A file-level parameter is unused when no experiment of the file reads it.
+  if (options.experiment === undefined && experiments.length > 0) {
+    for (const [name, p] of scope.params) {
+      const overridden = (options.overrides ?? []).some((o) => o.path.length === 1 && o.path[0] === name);
+      if (!usedParams.has(name) && !overridden && !sweepAxes(file).has(name)) bag.report(D.unusedParam, [`'${name}'`], p.name.span);
+    }
   }
   if (options.sweeps !== false) {
     for (const item of file.items) {
@@ -387,6 +420,13 @@ export function compileFile(entry: string, options: CompileOptions = {}): Compil
     }
   }
   return result;
+}
+
+/** Parameters that a sweep of the file sets through an axis (they count as used). */
+function sweepAxes(file: SourceFile): Set<string> {
+  const out = new Set<string>();
+  for (const item of file.items) if (item.kind === "sweep") for (const e of item.entries) if (e.kind === "axis" && e.values) out.add(e.name.text);
+  return out;
 }
 
 export function itemsOf(file: SourceFile): Item[] {

@@ -60,6 +60,7 @@ export async function runFmt(argv: string[], io: Io): Promise<number> {
     const o = formatFile(file);
     if (o.diagnostics.length > 0) printDiagnostics(io, o.diagnostics, new Map(o.source !== undefined ? [[file, o.source]] : []));
     if (o.formatted === undefined || o.source === undefined) {
+      if (o.diagnostics.length === 0) io.stderr(`${file}: syntax errors, not formatted\n`);
       failed++;
       continue;
     }

@@ -1,0 +1,150 @@
+// Broken input through the real CLI: exit codes, the `file:line:col: error[CODE]` format with a code
+// frame, the --json document, usage errors, missing files, and never a JavaScript stack trace.
+//
+// Exit codes (runtime/cli/errors.ts): 0 ok; 1 the input has problems (diagnostics, including a file
+// that cannot be read: VPAE5001); 2 the command line itself is wrong (unknown command or option, a
+// missing file argument) or vpae has a bug.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { runCli, MINIMAL } from "../helpers.js";
+import { caseNames, readCase } from "../compiler/diagnostics/expectations.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+
+const CASES = "test/compiler/diagnostics/cases";
+
+/** No JavaScript stack frames or Node internals in what the user sees. */
+function assertNoStackTrace(output: string): void {
+  assert.doesNotMatch(output, /^\s+at /m, output);
+  assert.doesNotMatch(output, /node:internal/, output);
+  assert.doesNotMatch(output, /\b(TypeError|ReferenceError|RangeError|SyntaxError)\b/, output);
+}
+
+function tmp(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "vpae-errors-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+test("check of every diagnostics case: exit 1, each expected problem as file:line:col: severity[CODE] with a frame", () => {
+  const names = caseNames();
+  const r = runCli(["check", ...names.map((n) => `${CASES}/${n}`)]);
+  assert.equal(r.status, 1);
+  assertNoStackTrace(r.stderr);
+  const headers = r.stderr.split("\n").filter((l) => /^\S+:\d+:\d+: (error|warning)\[VPAE\d{4}\]: \S/.test(l));
+  let expectedCount = 0;
+  for (const name of names) {
+    for (const e of readCase(name).expected) {
+      expectedCount++;
+      const severity = e.code === "VPAE2024" || e.code === "VPAE2112" ? "warning" : "error";
+      const line = `${CASES}/${e.where}: ${severity}[${e.code}]: `;
+      assert.ok(headers.some((h) => h.startsWith(line)), `missing in stderr: ${line}`);
+    }
+  }
+  assert.equal(headers.length, expectedCount, "every printed diagnostic is one of the expected ones");
+});
+
+test("a broken file: the code frame shows the source line and a caret under the column", () => {
+  const r = runCli(["check", `${CASES}/unknown-role.vpae`]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.split("\n");
+  const i = lines.findIndex((l) => l.startsWith(`${CASES}/unknown-role.vpae:13:5: error[VPAE2101]: unknown role 'studnet'`));
+  assert.ok(i >= 0, r.stderr);
+  assert.equal(lines[i + 2], "13 │     optimizer studnet { lr = 1e-4 }");
+  assert.match(lines[i + 3]!, /^ {3}│ {5}\^~+$/);
+  assert.equal(lines[i + 4], "  hint: did you mean 'student'?");
+  assert.match(r.stderr, /^1 error, 0 warnings$/m);
+  assert.doesNotMatch(r.stderr, /\x1b\[/, "no colour codes when NO_COLOR is set");
+});
+
+test("all problems of a file are printed at once, sorted by position", () => {
+  const r = runCli(["check", `${CASES}/several-semantic-errors.vpae`]);
+  assert.equal(r.status, 1);
+  const positions = [...r.stderr.matchAll(/several-semantic-errors\.vpae:(\d+):(\d+): /g)].map((m) => Number(m[1]) * 1000 + Number(m[2]));
+  assert.equal(positions.length, 6);
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  assert.match(r.stderr, /^6 errors, 0 warnings$/m);
+});
+
+test("compile of a broken file: exit 1, diagnostics on stderr, no plan on stdout", () => {
+  const r = runCli(["compile", `${CASES}/syntax-unterminated-string.vpae`]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /syntax-unterminated-string\.vpae:6:23: error\[VPAE1003\]: unterminated string/);
+  assertNoStackTrace(r.stderr);
+});
+
+test("--json: a document with valid:false and the diagnostics, nothing on stderr", () => {
+  for (const command of ["check", "compile"]) {
+    const r = runCli([command, `${CASES}/bad-ratio.vpae`, "--json"]);
+    assert.equal(r.status, 1, command);
+    assert.equal(r.stderr, "", command);
+    const doc = JSON.parse(r.stdout) as { valid: boolean; errorCount: number; diagnostics: { code: string; file: string; line: number; column: number; message: string }[] };
+    assert.equal(doc.valid, false);
+    assert.equal(doc.errorCount, 2);
+    assert.ok(Array.isArray(doc.diagnostics));
+    assert.deepEqual(
+      doc.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}:${d.column}`),
+      [`VPAE2106 ${CASES}/bad-ratio.vpae:16:15`, `VPAE2106 ${CASES}/bad-ratio.vpae:16:27`],
+    );
+    for (const d of doc.diagnostics) assert.ok(d.message.length > 0);
+  }
+});
+
+test("--json on a valid file: valid:true and an empty diagnostics array", () => {
+  const dir = tmp({ "ok.vpae": MINIMAL });
+  const r = runCli(["check", path.join(dir, "ok.vpae"), "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { valid: boolean; diagnostics: unknown[] };
+  assert.equal(doc.valid, true);
+  assert.deepEqual(doc.diagnostics, []);
+});
+
+test("a file that does not exist: exit 1, VPAE5001 with the reason, no position", () => {
+  const r = runCli(["check", "no/such/file.vpae"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error\[VPAE5001\]: cannot read 'no\/such\/file\.vpae'$/m);
+  assert.match(r.stderr, /hint: no such file/);
+  assertNoStackTrace(r.stderr);
+  const json = runCli(["compile", "no/such/file.vpae", "--json"]);
+  assert.equal(json.status, 1);
+  const doc = JSON.parse(json.stdout) as { valid: boolean; diagnostics: { code: string; file: string | null; line: number | null }[] };
+  assert.equal(doc.valid, false);
+  assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.file, d.line]), [["VPAE5001", null, null]]);
+});
+
+test("a directory instead of a file: exit 1, VPAE5001 saying it is a directory", () => {
+  const r = runCli(["check", "test"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error\[VPAE5001\]: cannot read 'test'/);
+  assert.match(r.stderr, /hint: it is a directory/);
+});
+
+test("usage errors exit 2 with the usage line: unknown command, unknown option, missing file argument", () => {
+  const cases: [string[], RegExp][] = [
+    [["chek", "a.vpae"], /unknown command 'chek' \(did you mean 'check'\?\)/],
+    [["check", `${CASES}/bad-tap.vpae`, "--jsn"], /vpae check: unknown option --jsn\nusage: vpae check /],
+    [["check"], /vpae check: check needs at least one \.vpae file\nusage: /],
+    [["compile"], /vpae compile: compile takes exactly one \.vpae file\nusage: /],
+    [["compile", "a.vpae", "b.vpae"], /compile takes exactly one \.vpae file/],
+    [["check", "a.vpae", "--set"], /--set needs a value/],
+    [["compile", `${CASES}/bad-tap.vpae`, "--format", "xml"], /--format must be json or yaml/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assertNoStackTrace(r.stderr);
+  }
+});
+
+test("--set problems are diagnostics (exit 1), shown in the --set text", () => {
+  const dir = tmp({ "ok.vpae": MINIMAL });
+  const r = runCli(["check", path.join(dir, "ok.vpae"), "--set", "phase.distil.steps=3"]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^--set\[1\]:1:1: error\[VPAE2022\]: cannot set phase\.distil\.steps/m);
+  assert.match(r.stderr, /1 │ phase\.distil\.steps=3/);
+  assert.match(r.stderr, /hint: did you mean 'phase\.distill\.steps'\?/);
+});
