@@ -186,7 +186,7 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
       case "diffusion":
         if (l.role === "") break;
         if (!roles.has(l.role)) unknownRole(l.role, `${lp}/role`);
-        else if (!fakeNames.has(l.role) && !dNames.has(l.role)) report(D.badRoleKind, [`diffusion trains a fake score, not ${l.role}`], `${lp}/role`);
+        else if (!fakeNames.has(l.role)) report(D.badRoleKind, [`diffusion trains a fake score, not ${l.role}`], `${lp}/role`);
         break;
       case "gan_generator":
       case "gan_discriminator":

@@ -39,7 +39,7 @@ export function parseSource(path: string, text: string): ParsedSource {
   const bag = new DiagnosticBag();
   const parsed = parse(text);
   reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
+  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
   // The reporters fold follow-on errors into one message; any raw error at all still means "do not print".
   if (bag.hasErrors() || parsed.lexErrors.length > 0 || parsed.parseErrors.length > 0) return { diagnostics: bag.items };
   const file = cstToAst(parsed.cst, path, text, bag);

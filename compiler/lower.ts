@@ -328,7 +328,9 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
   if (!bv) {
     if (!r.has("backbone")) ctx.bag.report(D.missingAttribute, ["'backbone'", `discriminator ${name}`], r.span, { hint: "e.g. backbone = ema(student, 0.995)" });
   } else if (bv.t === "sym" && bv.name === "teacher") backbone = { kind: "teacher" };
-  else if (bv.t === "sym") backbone = { kind: "fake_score", name: bv.name };
+  else if (bv.t === "sym" && bv.name === "student") {
+    ctx.bag.report(D.wrongValueKind, ["backbone", "ema(student, decay) (the student itself changes under the generator's own update)", "the student"], bv.span, { hint: "backbone = ema(student, 0.995) is V-PAE's self-discriminator" });
+  } else if (bv.t === "sym") backbone = { kind: "fake_score", name: bv.name };
   else if (bv.t === "call" && bv.name === "ema") {
     const of = roleName(ctx, bv.args.get("of"), "ema(of)");
     const decay = expectNumber(ctx, bv.args.get("decay")!, "ema(decay)");

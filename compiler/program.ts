@@ -156,7 +156,7 @@ function parseCached(path: string, text: string, bag: DiagnosticBag): SourceFile
   const before = bag.items.length;
   const errorsBefore = bag.errorCount;
   reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag);
+  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
   if (bag.errorCount > errorsBefore) return undefined; // later phases would only repeat the syntax errors
   const file = cstToAst(parsed.cst, path, text, bag);
   file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
@@ -363,7 +363,7 @@ export function parseExprText(text: string, file: string, bag: DiagnosticBag): E
   const parsed = parseExpression(text);
   const before = bag.errorCount;
   reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag);
+  reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
   if (bag.errorCount > before) return undefined;
   return cstToExpr(parsed.cst, file, bag);
 }

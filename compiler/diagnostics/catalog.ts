@@ -38,8 +38,8 @@ export const D = {
   unknownExperiment: e("VPAE2004", "unknown experiment or template {0}", "`extends` and `sweep ... over` must name an experiment or template declared in this file or an imported one."),
   extendsCycle: e("VPAE2005", "{0} extends itself through {1}", "An `extends` chain loops back on itself. Templates form a tree; break the loop."),
   unknownName: e("VPAE2006", "unknown name {0}", "An expression names a parameter or setting that does not exist. Parameters are declared with `param`; settings are referred to by their path, e.g. `teacher.arch.width`."),
-  referenceCycle: e("VPAE2007", "{0} depends on itself: {1}", "Values that refer to each other in a circle have no value. Replace one reference by a number or a parameter."),
-  typeMismatch: e("VPAE2008", "{0}", "An operator or function was given a value of the wrong type (for example a string added to a number)."),
+  referenceCycle: e("VPAE2007", "{0} depends on itself: {1}", "Values that refer to each other in a circle have no value. The message lists the circle; replace one of its references by a number or by a parameter that does not depend on the others."),
+  typeMismatch: e("VPAE2008", "{0}", "An operator or function was given a value of the wrong type: arithmetic and comparisons need numbers, `and`/`or`/`not` need true or false, `+` also joins two strings or two lists. A number written in quotes (`\"1000\"`) is a string."),
   nonFinite: e("VPAE2009", "{0} is not a finite number", "The expression divides by zero or overflows. Every number in a plan must be finite."),
   unknownFunction: e("VPAE2010", "unknown function {0}", "Only the functions listed in docs/language.md (\"Functions\") can be called."),
   badArguments: e("VPAE2011", "{0}", "A function was called with a missing, unknown, repeated or surplus argument. docs/language.md lists every function's parameters."),
@@ -61,7 +61,7 @@ export const D = {
   unknownRole: e("VPAE2101", "unknown role {0}", "Roles are `teacher`, `student`, and the names of `fake_score` and `discriminator` blocks."),
   roleNotActive: e("VPAE2102", "loss {0} trains {1}, which has no optimizer in phase {2}", "A loss term updates the role it trains; that role needs an `optimizer <role> { ... }` block in the same phase."),
   teacherTrainable: e("VPAE2103", "the teacher is trained in phase {0}", "The teacher is frozen in every distillation phase. Only a `flow_matching` phase of an experiment whose teacher has `init = scratch` may train it (teacher pre-training)."),
-  discriminatorNeverTrained: e("VPAE2104", "discriminator {0} is used by the generator but never trained", "A generator adversarial term against a discriminator whose head no phase trains gives the generator a random signal. Add a `gan_discriminator` loss for it (with an optimizer) in this or an earlier phase."),
+  discriminatorNeverTrained: e("VPAE2104", "discriminator {0} is used by the generator but never trained", "A generator adversarial term against a discriminator whose head no phase trains gives the generator a random signal. Add a `gan_discriminator` loss for it (with an optimizer for the discriminator) to some phase: usually the same phase, so that the two sides of the game train together."),
   badWeight: e("VPAE2105", "weight of {0} must be finite and >= 0, not {1}", "Loss weights scale gradients; a negative weight reverses the objective. Use the opposite loss instead."),
   badRatio: e("VPAE2106", "update count of {0} must be a positive integer, not {1}", "`updates { fake = 5  student = 1 }` runs 5 fake-score updates per generator update; counts are whole numbers >= 1."),
   badTimestep: e("VPAE2107", "{0} must lie inside (0, 1], but {1}", "Times follow the rectified-flow convention x_t = (1 - t) x0 + t eps: t = 1 is pure noise and t = 0 is data, which no denoiser is asked about."),
@@ -91,12 +91,12 @@ export const D = {
   // ---- 3xxx plan files and overrides files ----
   planSchema: e("VPAE3001", "plan value at {0} {1}", "The compiled plan breaks its schema (docs/plan.schema.json). The location is where the value was set."),
   planUnreadable: e("VPAE3002", "cannot read plan {0}: {1}", "A plan file must be the JSON written by `vpae compile`."),
-  planVersion: e("VPAE3003", "plan format {0} is not supported (this vpae reads format {1})", "Recompile the .vpae source with this version of vpae."),
+  planVersion: e("VPAE3003", "plan format {0} is not supported (this vpae reads format {1})", "The plan was written by a vpae with another plan format. Plans are not converted between formats: recompile the .vpae source with this version of vpae."),
   planHash: e("VPAE3004", "plan content does not match its hash (edited by hand?)", "Plans are content-addressed: edit the .vpae source and recompile instead of editing the JSON."),
   paramsFile: e("VPAE3005", "{0}", "A `--params` file is a YAML mapping from parameter names (or setting paths) to values."),
 
   // ---- 5xxx command line ----
-  fileNotFound: e("VPAE5001", "cannot read {0}", "Check the path."),
+  fileNotFound: e("VPAE5001", "cannot read {0}", "A file named on the command line (a .vpae source, a plan or a `--params` file) could not be read: it does not exist, it is a directory, or it is not readable. Relative paths start at the current directory; the hint says which problem it is."),
   badSetSyntax: e("VPAE5002", "--set expects path=value, got {0}", "For example `--set lr=2e-6` or `--set phase.priming.steps=100`."),
   ambiguousExperiment: e("VPAE5003", "{0}", "The file declares several experiments; name one with `--experiment NAME`."),
 } as const satisfies Record<string, CatalogEntry>;

@@ -98,8 +98,12 @@ export function reportParseErrors(
   tokens: readonly IToken[],
   errors: readonly IRecognitionException[],
   bag: DiagnosticBag,
+  lexErrors: readonly ILexingError[] = [],
 ): void {
   let lastLine = -1;
+  // The lexer drops a character it cannot read; a parse error on the same line (`seed = $ }` then
+  // lacks its value) follows from it and is left out.
+  const lexLines = new Set(lexErrors.map((e) => offsetSpan(file, text, e.offset, 0).line));
   // Inside an unterminated comment (reported with the lexer errors) everything is a consequence of it.
   const cut = unterminatedCommentStart(tokens);
   for (const err of errors) {
@@ -117,7 +121,7 @@ export function reportParseErrors(
     }
     const span = atEof ? offsetSpan(file, text, Math.max(0, text.trimEnd().length), 0) : tokenSpan(file, err.token);
     // One message per line: recovery can produce follow-on errors on the same line.
-    if (span.line === lastLine) continue;
+    if (span.line === lastLine || lexLines.has(span.line)) continue;
     lastLine = span.line;
     // `f(, x)` and `[, x]`: a comma right after an opening bracket or another comma.
     const at = atEof ? -1 : tokens.findIndex((tk) => tk.startOffset === err.token.startOffset);

@@ -1,0 +1,67 @@
+// Generated documentation is current, and every diagnostic code is exercised by the diagnostics suite.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { fromRoot } from "./helpers.js";
+import { D } from "../compiler/diagnostics/catalog.js";
+import { caseNames, readCase } from "./compiler/diagnostics/expectations.js";
+
+interface GenDocs {
+  generateDocs(): Map<string, string>;
+}
+
+/** scripts/gen-docs.js, loaded as a module (it writes files only when run as a script). */
+async function generated(): Promise<Map<string, string>> {
+  const mod = (await import(pathToFileURL(fromRoot("scripts", "gen-docs.js")).href)) as GenDocs;
+  return mod.generateDocs();
+}
+
+test("docs/plan.schema.json and docs/diagnostics.md are current", async () => {
+  const docs = await generated();
+  assert.deepEqual([...docs.keys()].sort(), ["docs/diagnostics.md", "docs/plan.schema.json"]);
+  for (const [rel, text] of docs) {
+    let committed: string | undefined;
+    try {
+      committed = readFileSync(fromRoot(rel), "utf8");
+    } catch {
+      committed = undefined;
+    }
+    assert.ok(committed !== undefined, `${rel} is missing: run \`npm run gen:docs\``);
+    assert.ok(committed === text, `${rel} is out of date: run \`npm run gen:docs\` and commit the result`);
+  }
+});
+
+test("docs/diagnostics.md has a section with an explanation for every catalogued code", async () => {
+  const md = (await generated()).get("docs/diagnostics.md")!;
+  for (const e of Object.values(D)) {
+    const at = md.indexOf(`\n### ${e.code}\n`);
+    assert.ok(at >= 0, `no section for ${e.code}`);
+    const next = md.indexOf("\n### ", at + 1);
+    const section = md.slice(at, next < 0 ? undefined : next);
+    assert.ok(section.includes(e.explanation), `${e.code}: explanation missing`);
+    assert.ok(section.includes(`**Severity:** ${e.severity ?? "error"}`), `${e.code}: severity missing`);
+  }
+});
+
+/** Codes that no .vpae file can produce, so the case suite cannot cover them; each with the reason. */
+const NOT_FROM_VPAE: Record<string, string> = {
+  VPAE3002: "reading a plan file (vpae plan/run on .json), not compiling a .vpae file",
+  VPAE3003: "reading a plan file of another format version",
+  VPAE3004: "reading a plan file whose content was edited after compiling",
+  VPAE3005: "a --params YAML file (tested in test/compiler/overrides.test.ts)",
+  VPAE5001: "a file named on the command line that cannot be read (tested in test/cli/errors.test.ts)",
+  VPAE5002: "the syntax of a --set option (tested in test/compiler/overrides.test.ts)",
+  VPAE5003: "no code path reports it in this version (vpae compile uses a usage error for several experiments)",
+};
+
+test("every catalogued code has a case in the diagnostics suite, except the ones listed with a reason", () => {
+  const covered = new Set(caseNames().flatMap((n) => readCase(n).expected.map((e) => e.code)));
+  const codes = Object.values(D).filter((e) => !("deprecated" in e && e.deprecated)).map((e) => e.code);
+  const missing = codes.filter((c) => !covered.has(c) && !(c in NOT_FROM_VPAE));
+  assert.deepEqual(missing, [], `codes without a case in test/compiler/diagnostics/cases/: ${missing.join(", ")}`);
+  for (const c of Object.keys(NOT_FROM_VPAE)) {
+    assert.ok(codes.includes(c), `${c} is listed as not producible but is not in the catalog`);
+    assert.ok(!covered.has(c), `${c} has a case after all: remove it from NOT_FROM_VPAE`);
+  }
+});
