@@ -365,7 +365,7 @@ export function parseExprText(text: string, file: string, bag: DiagnosticBag): E
   reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
   reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
   if (bag.errorCount > before) return undefined;
-  return cstToExpr(parsed.cst, file, bag);
+  return cstToExpr(parsed.cst, file, bag, text);
 }
 
 // ---- the entry point ----

@@ -54,7 +54,7 @@ const messages: IParserErrorMessageProvider = {
 export class VpaeParser extends CstParser {
   constructor() {
     // nodeLocationTracking gives every CST node its range, so the AST builder never walks subtrees for spans.
-    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, skipValidations, nodeLocationTracking: "full" });
+    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: messages, skipValidations, nodeLocationTracking: "onlyOffset" });
     this.performSelfAnalysis();
   }
 

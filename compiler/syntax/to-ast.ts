@@ -23,10 +23,29 @@ export function tokenSpan(file: string, tok: IToken): Span {
 }
 
 class Converter {
+  /** Offsets where each line starts, to turn node offsets into line:col. */
+  private readonly lineStarts: number[];
+
   constructor(
     private readonly file: string,
     private readonly bag: DiagnosticBag,
-  ) {}
+    text = "",
+  ) {
+    this.lineStarts = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+
+  /** 1-based line and column of a 0-based offset. */
+  private position(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.lineStarts[lo]! + 1 };
+  }
 
   // ---- CST access helpers ----
   private nodes(c: Children, key: string): CstNode[] {
@@ -49,15 +68,9 @@ class Converter {
   private span(n: CstNode): Span {
     const loc = n.location;
     if (loc && loc.endOffset !== undefined && !Number.isNaN(loc.startOffset) && !Number.isNaN(loc.endOffset)) {
-      return {
-        file: this.file,
-        start: loc.startOffset,
-        end: loc.endOffset + 1,
-        line: loc.startLine ?? 1,
-        col: loc.startColumn ?? 1,
-        endLine: loc.endLine ?? loc.startLine ?? 1,
-        endCol: (loc.endColumn ?? loc.startColumn ?? 1) + 1,
-      };
+      const a = this.position(loc.startOffset);
+      const b = this.position(loc.endOffset);
+      return { file: this.file, start: loc.startOffset, end: loc.endOffset + 1, line: a.line, col: a.col, endLine: b.line, endCol: b.col + 1 };
     }
     let first: IToken | undefined;
     let last: IToken | undefined;
@@ -301,9 +314,9 @@ class Converter {
 }
 
 export function cstToAst(cst: CstNode, path: string, text: string, bag: DiagnosticBag): SourceFile {
-  return new Converter(path, bag).convertFile(cst, path, text);
+  return new Converter(path, bag, text).convertFile(cst, path, text);
 }
 
-export function cstToExpr(cst: CstNode, path: string, bag: DiagnosticBag): Expr {
-  return new Converter(path, bag).expression(cst);
+export function cstToExpr(cst: CstNode, path: string, bag: DiagnosticBag, text = ""): Expr {
+  return new Converter(path, bag, text).expression(cst);
 }
