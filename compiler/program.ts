@@ -10,7 +10,7 @@ import { cstToAst, cstToExpr, tokenSpan } from "./syntax/to-ast.js";
 import { reportLexErrors, reportParseErrors } from "./syntax/from-chevrotain.js";
 import { D, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { didYouMean } from "./diagnostics/suggest.js";
-import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, type ExperimentTree, type FileScope, type TBlock } from "./tree.js";
+import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, treePaths, type ExperimentTree, type FileScope } from "./tree.js";
 import { Evaluator, valueToJson } from "./eval.js";
 import { BlockReader, type LowerContext } from "./reader.js";
 import { lowerExperiment, type PlanBody } from "./lower.js";
@@ -227,7 +227,7 @@ export function applyOverrides(tree: ExperimentTree, overrides: readonly Overrid
     while (known > 0 && !lookup(tree.root, o.path.slice(0, known))) known--;
     const createsNamed = o.path.slice(known, -1).some((seg) => LABELED_BLOCKS.has(seg));
     if (o.path.length > 1 && createsNamed) {
-      const hint = didYouMean(o.path.join("."), [...allPaths(tree.root), ...tree.params.keys()]);
+      const hint = didYouMean(o.path.join("."), [...treePaths(tree.root), ...tree.params.keys()]);
       bag.report(D.unknownOverride, [o.path.join("."), "no parameter or setting has this path"], o.span, hint ? { hint } : undefined);
       continue;
     }
@@ -243,16 +243,6 @@ export function applyOverrides(tree: ExperimentTree, overrides: readonly Overrid
     const names = o.path.map((text) => ({ text, span: o.span }));
     setPath(tree.root, names, { kind: "attr", name: o.path[o.path.length - 1]!, expr: o.expr, scope, span: o.span, argEdits: new Map() }, bag);
   }
-}
-
-function allPaths(b: TBlock, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const [k, n] of b.entries) {
-    const p = prefix ? `${prefix}.${k}` : k;
-    out.push(p);
-    if (n.kind === "block") out.push(...allPaths(n, p));
-  }
-  return out;
 }
 
 // ---- lowering a tree into a plan ----

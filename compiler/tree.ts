@@ -237,7 +237,8 @@ export function removePath(target: TBlock, path: readonly Name[], bag: Diagnosti
   found.parent.entries.delete(found.key);
 }
 
-function treePaths(b: TBlock, prefix = ""): string[] {
+/** Every path of a tree (`phase.priming`, `phase.priming.steps`, ...), for did-you-mean. */
+export function treePaths(b: TBlock, prefix = ""): string[] {
   const out: string[] = [];
   for (const [k, n] of b.entries) {
     const p = prefix ? `${prefix}.${k}` : k;

@@ -1,5 +1,7 @@
 // Shared test helpers. Tests run from dist/test/** with the repository root as working directory.
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 import { compileFile, type CompileResult, type Host } from "../compiler/program.js";
@@ -41,6 +43,16 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     encoding: "utf8",
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh temporary folder holding the given files (name -> text). */
+export function tempDir(files: Record<string, string>, prefix = "vpae-test-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
 }
 
 /** A minimal valid experiment, for tests that tweak one thing. */

@@ -1,10 +1,9 @@
 // check / compile / help through the real CLI in a child process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, MINIMAL } from "../helpers.js";
+import { runCli, MINIMAL, tempDir } from "../helpers.js";
 
 const SWEEP = `param lr = 1e-4
 ${MINIMAL.replace("lr = 1e-4", "lr = lr")}
@@ -19,21 +18,16 @@ sweep lrs over tiny {
 }
 `;
 
-function tmp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "vpae-cli-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 test("check reports ok with the number of experiments and sweep members", () => {
-  const dir = tmp({ "s.vpae": SWEEP });
+  const dir = tempDir({ "s.vpae": SWEEP });
   const r = runCli(["check", join(dir, "s.vpae")]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /ok {2}.*s\.vpae \(1 experiment, sweep lrs: 10 members\)/);
 });
 
 test("compile --list shows every member with its changed values and plan hash", () => {
-  const dir = tmp({ "s.vpae": SWEEP });
+  const dir = tempDir({ "s.vpae": SWEEP });
   const r = runCli(["compile", join(dir, "s.vpae"), "--list"]);
   assert.equal(r.status, 0, r.stderr);
   const members = r.stdout.split("\n").filter((l) => /^\s+\d+ {2}[0-9a-f]{12} /.test(l));
@@ -46,7 +40,7 @@ test("compile --list shows every member with its changed values and plan hash", 
 });
 
 test("compile -o writes the plan; --member picks a sweep member; --format yaml works", () => {
-  const dir = tmp({ "s.vpae": SWEEP });
+  const dir = tempDir({ "s.vpae": SWEEP });
   const out = join(dir, "out", "plan.json");
   const r = runCli(["compile", join(dir, "s.vpae"), "-o", out]);
   assert.equal(r.status, 0, r.stderr);
@@ -62,7 +56,7 @@ test("compile -o writes the plan; --member picks a sweep member; --format yaml w
 });
 
 test("--set and --params override parameters and settings; the plan hash follows", () => {
-  const dir = tmp({ "s.vpae": SWEEP, "p.yaml": "lr: 3e-4\nphase:\n  distill:\n    steps: 12\n" });
+  const dir = tempDir({ "s.vpae": SWEEP, "p.yaml": "lr: 3e-4\nphase:\n  distill:\n    steps: 12\n" });
   const base = JSON.parse(runCli(["compile", join(dir, "s.vpae")]).stdout) as { hash: string };
   const set = JSON.parse(runCli(["compile", join(dir, "s.vpae"), "--set", "lr=3e-4", "--set", "phase.distill.steps=12"]).stdout) as { hash: string; phases: { steps: number; optimizers: { lr: { value: number } }[] }[] };
   assert.equal(set.phases[0]!.steps, 12);
@@ -73,7 +67,7 @@ test("--set and --params override parameters and settings; the plan hash follows
 });
 
 test("a failed compile writes nothing and exits 1", () => {
-  const dir = tmp({ "bad.vpae": MINIMAL.replace("loss c_sds { }", "loss c_sdss { }") });
+  const dir = tempDir({ "bad.vpae": MINIMAL.replace("loss c_sds { }", "loss c_sdss { }") });
   const out = join(dir, "plan.json");
   const r = runCli(["compile", join(dir, "bad.vpae"), "-o", out]);
   assert.equal(r.status, 1);

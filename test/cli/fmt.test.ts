@@ -1,10 +1,9 @@
 // vpae fmt through the real CLI in a child process: printing, --check, --write, syntax errors, usage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers.js";
+import { runCli, tempDir } from "../helpers.js";
 
 const MESSY = `// tiny experiment
 experiment tiny { world { frames = 4  size = 8 }
@@ -48,14 +47,9 @@ const BROKEN = `experiment tiny {
 }
 `;
 
-function tmp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "vpae-fmt-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 test("fmt prints the canonical text of one file and leaves the file alone", () => {
-  const dir = tmp({ "m.vpae": MESSY });
+  const dir = tempDir({ "m.vpae": MESSY });
   const r = runCli(["fmt", join(dir, "m.vpae")]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, CANONICAL);
@@ -64,7 +58,7 @@ test("fmt prints the canonical text of one file and leaves the file alone", () =
 });
 
 test("fmt --check lists files that are not canonical and exits 1; 0 when all are", () => {
-  const dir = tmp({ "m.vpae": MESSY, "c.vpae": CANONICAL });
+  const dir = tempDir({ "m.vpae": MESSY, "c.vpae": CANONICAL });
   const bad = runCli(["fmt", "--check", join(dir, "m.vpae"), join(dir, "c.vpae")]);
   assert.equal(bad.status, 1, bad.stderr);
   assert.equal(bad.stdout, `${join(dir, "m.vpae")}\n`);
@@ -77,7 +71,7 @@ test("fmt --check lists files that are not canonical and exits 1; 0 when all are
 });
 
 test("fmt --write rewrites non-canonical files in place, lists them, and leaves no temporary files", () => {
-  const dir = tmp({ "m.vpae": MESSY, "c.vpae": CANONICAL });
+  const dir = tempDir({ "m.vpae": MESSY, "c.vpae": CANONICAL });
   const before = statSync(join(dir, "c.vpae")).mtimeMs;
   const r = runCli(["fmt", "--write", join(dir, "m.vpae"), join(dir, "c.vpae")]);
   assert.equal(r.status, 0, r.stderr);
@@ -92,7 +86,7 @@ test("fmt --write rewrites non-canonical files in place, lists them, and leaves 
 });
 
 test("a file with syntax errors is reported with file:line:col, exit 1, and never touched", () => {
-  const dir = tmp({ "b.vpae": BROKEN, "m.vpae": MESSY });
+  const dir = tempDir({ "b.vpae": BROKEN, "m.vpae": MESSY });
   const file = join(dir, "b.vpae");
   for (const args of [["fmt", file], ["fmt", "--write", file, join(dir, "m.vpae")], ["fmt", "--check", file]]) {
     const r = runCli(args);
@@ -110,13 +104,13 @@ test("a file with syntax errors is reported with file:line:col, exit 1, and neve
 });
 
 test("a missing file is a diagnostic (exit 1), not a crash", () => {
-  const r = runCli(["fmt", join(tmpdir(), "vpae-fmt-does-not-exist.vpae")]);
+  const r = runCli(["fmt", join(tempDir({}), "does-not-exist.vpae")]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /error\[VPAE5001\]: cannot read/);
 });
 
 test("usage errors exit 2", () => {
-  const dir = tmp({ "m.vpae": MESSY, "c.vpae": CANONICAL });
+  const dir = tempDir({ "m.vpae": MESSY, "c.vpae": CANONICAL });
   for (const args of [["fmt"], ["fmt", "--frobnicate", join(dir, "m.vpae")], ["fmt", join(dir, "m.vpae"), join(dir, "c.vpae")], ["fmt", "--check", "--write", join(dir, "m.vpae")]]) {
     const r = runCli(args);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);

@@ -1,18 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, MINIMAL } from "../helpers.js";
+import { runCli, MINIMAL, tempDir } from "../helpers.js";
 
-function tmp(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "vpae-plan-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 test("vpae plan prints a one-screen summary", () => {
-  const dir = tmp({ "a.vpae": MINIMAL });
+  const dir = tempDir({ "a.vpae": MINIMAL });
   const r = runCli(["plan", join(dir, "a.vpae")]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^experiment tiny {2}plan [0-9a-f]{12}/);
@@ -22,7 +16,7 @@ test("vpae plan prints a one-screen summary", () => {
 });
 
 test("vpae plan --diff names the change and the phases that re-run; plan.json files work too", () => {
-  const dir = tmp({ "a.vpae": MINIMAL, "b.vpae": MINIMAL.replace("lr = 1e-4", "lr = 3e-4") });
+  const dir = tempDir({ "a.vpae": MINIMAL, "b.vpae": MINIMAL.replace("lr = 1e-4", "lr = 3e-4") });
   const r = runCli(["plan", "--diff", join(dir, "a.vpae"), join(dir, "b.vpae")]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /~ phases\.distill\.optimizers\.student\.lr\.value: 0\.0001 -> 0\.0003/);
@@ -38,7 +32,7 @@ test("vpae plan --diff names the change and the phases that re-run; plan.json fi
 });
 
 test("a hand-edited plan.json is refused with exit code 1", () => {
-  const dir = tmp({ "a.vpae": MINIMAL });
+  const dir = tempDir({ "a.vpae": MINIMAL });
   runCli(["compile", join(dir, "a.vpae"), "-o", join(dir, "a.json")]);
   writeFileSync(join(dir, "a.json"), readFileSync(join(dir, "a.json"), "utf8").replace('"steps": 10', '"steps": 11'));
   const r = runCli(["plan", join(dir, "a.json")]);
@@ -47,7 +41,7 @@ test("a hand-edited plan.json is refused with exit code 1", () => {
 });
 
 test("vpae plan --json gives machine-readable phases with memory estimates", () => {
-  const dir = tmp({ "a.vpae": MINIMAL });
+  const dir = tempDir({ "a.vpae": MINIMAL });
   const r = runCli(["plan", join(dir, "a.vpae"), "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { phases: { name: string; memory: { totalBytes: number } }[] };
