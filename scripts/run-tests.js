@@ -4,8 +4,12 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const root = new URL("../dist/test/", import.meta.url).pathname;
-const filter = process.argv[2];
+// --root DIR runs the tests of another build folder (scripts/build-private.sh).
+const args = process.argv.slice(2);
+const rootAt = args.indexOf("--root");
+const buildDir = rootAt >= 0 ? args.splice(rootAt, 2)[1] : "dist";
+const root = new URL(`../${buildDir}/test/`, import.meta.url).pathname;
+const filter = args[0];
 const files = [];
 (function walk(dir) {
   for (const name of readdirSync(dir).sort()) {

@@ -1,0 +1,89 @@
+// The one place that loads TensorFlow.js and picks a backend. Model and loss code use the tfjs-core API
+// only, so they run unchanged on every backend.
+//
+//   tensorflow-gpu  @tensorflow/tfjs-node-gpu (CUDA), an optional dependency: present only where its
+//                   install step could download libtensorflow (not on machines without that access)
+//   tensorflow      @tensorflow/tfjs-node (CPU libtensorflow), likewise optional
+//   wasm            @tensorflow/tfjs-backend-wasm: ships in npm; the default everything is tested on
+//   cpu             @tensorflow/tfjs-backend-cpu: plain JavaScript, slow; a reference
+import * as tf from "@tensorflow/tfjs-core";
+
+export { tf };
+
+export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+
+export interface BackendProbe {
+  name: Exclude<BackendPreference, "auto">;
+  usable: boolean;
+  /** Why not, or what it runs on. */
+  detail: string;
+}
+
+export interface BackendInfo {
+  name: Exclude<BackendPreference, "auto">;
+  /** The tfjs backend name ("wasm", "cpu", "tensorflow"). */
+  tfjsBackend: string;
+  detail: string;
+  /** Why `auto` chose it (or "requested"). */
+  reason: string;
+}
+
+async function tryImport(spec: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  try {
+    await import(spec);
+    return { ok: true };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    return { ok: false, error: msg };
+  }
+}
+
+/** Which backends this machine can use, without switching to any of them. */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const out: BackendProbe[] = [];
+  const gpu = await tryImport("@tensorflow/tfjs-node-gpu");
+  out.push({
+    name: "tensorflow-gpu",
+    usable: gpu.ok,
+    detail: gpu.ok ? "CUDA libtensorflow loaded" : `not installed or not loadable (${gpu.error})`,
+  });
+  const node = gpu.ok ? { ok: false as const, error: "tensorflow-gpu takes precedence" } : await tryImport("@tensorflow/tfjs-node");
+  out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : `not installed or not loadable (${node.error})` });
+  const wasm = await tryImport("@tensorflow/tfjs-backend-wasm");
+  out.push({ name: "wasm", usable: wasm.ok, detail: wasm.ok ? "WebAssembly (XNNPACK), one thread per process" : wasm.error });
+  const cpu = await tryImport("@tensorflow/tfjs-backend-cpu");
+  out.push({ name: "cpu", usable: cpu.ok, detail: cpu.ok ? "plain JavaScript kernels (slow; a reference)" : cpu.error });
+  return out;
+}
+
+let current: BackendInfo | undefined;
+
+/**
+ * Switches tfjs to the preferred backend. `auto` takes the first usable of tensorflow-gpu, tensorflow,
+ * wasm, cpu. Throws an Error with a readable message when an explicitly requested backend is missing.
+ */
+export async function initBackend(preference: BackendPreference): Promise<BackendInfo> {
+  if (current && (preference === "auto" || preference === current.name)) return current;
+  // tfjs prints advice about tfjs-node when the cpu backend loads under Node; we make that choice ourselves.
+  tf.env().set("PROD", true);
+  const order: Exclude<BackendPreference, "auto">[] = preference === "auto" ? ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] : [preference];
+  const probes = await probeBackends();
+  for (const name of order) {
+    const probe = probes.find((p) => p.name === name)!;
+    if (!probe.usable) {
+      if (preference !== "auto") throw new Error(`backend ${name} is not usable here: ${probe.detail}`);
+      continue;
+    }
+    const tfjsBackend = name === "tensorflow-gpu" || name === "tensorflow" ? "tensorflow" : name;
+    const ok = await tf.setBackend(tfjsBackend);
+    if (!ok) {
+      if (preference !== "auto") throw new Error(`backend ${name} failed to initialise`);
+      continue;
+    }
+    await tf.ready();
+    const skipped = probes.filter((p) => order.indexOf(p.name) < order.indexOf(name)).map((p) => `${p.name}: ${p.detail}`);
+    current = { name, tfjsBackend, detail: probe.detail, reason: preference === "auto" ? (skipped.length ? `auto: first usable (skipped ${skipped.join("; ")})` : "auto: first choice") : "requested" };
+    return current;
+  }
+  throw new Error("no tfjs backend is usable (not even cpu)");
+}
