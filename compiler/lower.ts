@@ -7,6 +7,7 @@ import { describeValue, type Value } from "./eval.js";
 import { BlockReader, expectChoice, expectNumber, type LowerContext } from "./reader.js";
 import type * as P from "./plan/schema.js";
 import { ditParameterCount } from "./model-size.js";
+import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
 import * as nodePath from "node:path";
 
@@ -241,17 +242,15 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
 
 /** Timesteps from 1 to 0 with the shift t' = s t / (1 + (s - 1) t). */
 const timestepCache = new Map<string, number[]>();
-export function samplerTimesteps(steps: number, shift: number): number[] {
+/** Cached: sweeps compile the same sampler a thousand times. */
+function cachedTimesteps(steps: number, shift: number): number[] {
   const key = `${steps}/${shift}`;
-  const cached = timestepCache.get(key);
-  if (cached) return [...cached];
-  const out: number[] = [];
-  for (let i = 0; i <= steps; i++) {
-    const t = 1 - i / steps;
-    out.push(Number(((shift * t) / (1 + (shift - 1) * t)).toPrecision(12)));
+  let ts = timestepCache.get(key);
+  if (!ts) {
+    ts = samplerTimesteps(steps, shift);
+    timestepCache.set(key, ts);
   }
-  timestepCache.set(key, out);
-  return [...out];
+  return [...ts];
 }
 
 function lowerSampler(ctx: LowerContext, r: BlockReader | undefined, parent: BlockReader, pointer: string, def: { steps: number; guidance: number }): P.Sampler {
@@ -260,7 +259,7 @@ function lowerSampler(ctx: LowerContext, r: BlockReader | undefined, parent: Blo
   const guidance = s.num("guidance", `${pointer}/guidance`, { min: 0, default: def.guidance }) ?? def.guidance;
   const tsV = s.value("timesteps", `${pointer}/timesteps`);
   let steps = s.num("steps", `${pointer}/steps`, { int: true, min: 1, default: def.steps }) ?? def.steps;
-  let timesteps = samplerTimesteps(steps, shift);
+  let timesteps = cachedTimesteps(steps, shift);
   if (tsV) {
     const items = tsV.t === "list" ? tsV.items : [tsV];
     const ts = items.map((it) => expectNumber(ctx, it, "timesteps", { min: 0, max: 1 }));
