@@ -40,6 +40,13 @@ const commands: Record<string, Command> = {
       return { run: m.runPlan, usage: m.planUsage, summary: m.planSummary, spec: m.planSpec };
     },
   },
+  doctor: {
+    summary: "which tensor backends work here and which one `auto` picks",
+    load: async () => {
+      const m = await import("./commands/doctor.js");
+      return { run: m.runDoctor, usage: m.doctorUsage, summary: m.doctorSummary, spec: m.doctorSpec };
+    },
+  },
 };
 
 export function registerCommand(name: string, command: Command): void {

@@ -33,8 +33,9 @@ async function tryImport(spec: string): Promise<{ ok: true } | { ok: false; erro
     await import(spec);
     return { ok: true };
   } catch (err) {
+    if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(spec)) return { ok: false, error: "not installed" };
     const msg = err instanceof Error ? err.message.split("\n")[0]! : String(err);
-    return { ok: false, error: msg };
+    return { ok: false, error: `installed but does not load: ${msg}` };
   }
 }
 
@@ -45,10 +46,10 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   out.push({
     name: "tensorflow-gpu",
     usable: gpu.ok,
-    detail: gpu.ok ? "CUDA libtensorflow loaded" : `not installed or not loadable (${gpu.error})`,
+    detail: gpu.ok ? "CUDA libtensorflow loaded" : gpu.error,
   });
   const node = gpu.ok ? { ok: false as const, error: "tensorflow-gpu takes precedence" } : await tryImport("@tensorflow/tfjs-node");
-  out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : `not installed or not loadable (${node.error})` });
+  out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : node.error });
   const wasm = await tryImport("@tensorflow/tfjs-backend-wasm");
   out.push({ name: "wasm", usable: wasm.ok, detail: wasm.ok ? "WebAssembly (XNNPACK), one thread per process" : wasm.error });
   const cpu = await tryImport("@tensorflow/tfjs-backend-cpu");
@@ -82,7 +83,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
     }
     await tf.ready();
     const skipped = probes.filter((p) => order.indexOf(p.name) < order.indexOf(name)).map((p) => `${p.name}: ${p.detail}`);
-    current = { name, tfjsBackend, detail: probe.detail, reason: preference === "auto" ? (skipped.length ? `auto: first usable (skipped ${skipped.join("; ")})` : "auto: first choice") : "requested" };
+    current = { name, tfjsBackend, detail: probe.detail, reason: preference === "auto" ? (skipped.length ? `the first usable one; skipped ${skipped.join("; ")}` : "the first choice") : "requested" };
     return current;
   }
   throw new Error("no tfjs backend is usable (not even cpu)");

@@ -1,0 +1,34 @@
+// vpae doctor: which tensor backends this machine can use, which one `auto` picks and why, and how to
+// get the CUDA path.
+import { flag, parseArgs, type OptionSpec } from "../args.js";
+import type { Io } from "../common.js";
+import { EXIT_OK } from "../errors.js";
+
+export const doctorSpec: Record<string, OptionSpec> = {
+  json: { help: "print the findings as JSON" },
+};
+export const doctorUsage = "vpae doctor [--json]";
+export const doctorSummary = "Report the usable tensor backends (CUDA, TensorFlow CPU, WebAssembly, plain JS), the one `--backend auto` picks, and how to enable CUDA.";
+
+const CUDA_HELP = [
+  "to use CUDA: on a Linux machine with an NVIDIA driver and CUDA 11.x/cuDNN 8 that can reach the",
+  "TensorFlow download servers, run `npm install @tensorflow/tfjs-node-gpu@4.22.0` (its install step",
+  "downloads libtensorflow); vpae picks it up automatically (`--backend auto` or `--backend tensorflow-gpu`).",
+];
+
+export async function runDoctor(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs("doctor", argv, doctorSpec);
+  const { probeBackends, initBackend, tf } = await import("../../engine/tf.js");
+  const probes = await probeBackends();
+  const chosen = await initBackend("auto");
+  const memory = tf.memory();
+  if (flag(args, "json")) {
+    io.stdout(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, backends: probes, auto: chosen, tensors: memory.numTensors }, null, 2) + "\n");
+    return EXIT_OK;
+  }
+  io.stdout(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends:\n`);
+  for (const p of probes) io.stdout(`  ${p.usable ? "yes" : "no "}  ${p.name.padEnd(15)} ${p.detail}\n`);
+  io.stdout(`\nauto picks: ${chosen.name} (${chosen.reason})\n`);
+  if (!probes.find((p) => p.name === "tensorflow-gpu")?.usable) io.stdout(`\n${CUDA_HELP.join("\n")}\n`);
+  return EXIT_OK;
+}
