@@ -442,7 +442,15 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
   let loss: P.Loss;
   switch (kind) {
     case "flow_matching":
-      loss = { name, kind, role: role("role", roles.teacher?.init.kind === "scratch" ? "teacher" : "student"), t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }), weight };
+      loss = {
+        name,
+        kind,
+        role: role("role", roles.teacher?.init.kind === "scratch" ? "teacher" : "student"),
+        t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }),
+        // 0.3: the second calibration probe's clamp (our choice; 0.05 gave t < 0.1 up to 400x the weight of t ~ 1)
+        minT: r.num("min_t", `${pointer}/minT`, { above: 0, max: 1, default: 0.3 }) ?? 0.3,
+        weight,
+      };
       break;
     case "vsd":
     case "dmd":

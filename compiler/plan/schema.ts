@@ -159,7 +159,14 @@ export type Discriminator = Static<typeof Discriminator>;
 // ---- losses ----
 const Weight = { weight: Schedule };
 export const LossSchema = T.Union([
-  Obj({ name: T.String(), kind: T.Literal("flow_matching"), role: T.String(), t: Distribution, ...Weight }),
+  Obj({
+    name: T.String(),
+    kind: T.Literal("flow_matching"),
+    role: T.String(),
+    t: Distribution,
+    minT: Num({ exclusiveMinimum: 0, maximum: 1, description: "With x0 prediction the v-loss is |x0_hat - x0|^2 / max(t, minT)^2: the clamp keeps nearly clean clips from dominating." }),
+    ...Weight,
+  }),
   Obj({ name: T.String(), kind: Enum(["vsd", "dmd"] as const), fake: T.String(), guidance: Num({ minimum: 0 }), t: Distribution, ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("diffusion"), role: T.String(), t: Distribution, ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("gan_generator"), discriminator: T.String(), ...Weight }),
