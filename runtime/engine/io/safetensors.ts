@@ -225,7 +225,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function decodeData(label: string, name: string, dtype: Dtype, bytes: Uint8Array, n: number): TensorData {
-  // `bytes` is a fresh copy starting at offset 0 of its own buffer, so typed views are aligned.
+  // `bytes` is a fresh copy at offset 0 of its own buffer, so typed views on it are aligned.
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (problem: string): never => {
     throw new IoError(label, `tensor '${name}': ${problem}`);
@@ -355,7 +355,9 @@ export function decodeSafetensors(bytes: Uint8Array, label: string): Safetensors
 
   const tensors = new Map<string, TensorRecord>();
   for (const e of ordered) {
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    // A fresh, aligned copy (Buffer#slice would share the file's buffer at an arbitrary offset).
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     tensors.set(e.name, { dtype: e.dtype, shape: [...e.shape], data: decodeData(label, e.name, e.dtype, copy, elementCount(e.shape)) });
   }
   return { tensors, metadata, sha256: sha256Hex(bytes), dataSha256: sha256Hex(bytes.subarray(dataStart)), headerLength: n };
