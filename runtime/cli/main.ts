@@ -40,6 +40,13 @@ const commands: Record<string, Command> = {
       return { run: m.runPlan, usage: m.planUsage, summary: m.planSummary, spec: m.planSpec };
     },
   },
+  run: {
+    summary: "execute a plan on real tensors (checkpoints, evaluation, resume)",
+    load: async () => {
+      const m = await import("./commands/run.js");
+      return { run: m.runRun, usage: m.runUsage, summary: m.runSummary, spec: m.runSpec };
+    },
+  },
   doctor: {
     summary: "which tensor backends work here and which one `auto` picks",
     load: async () => {

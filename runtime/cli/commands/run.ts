@@ -1,0 +1,88 @@
+// vpae run <file.vpae|plan.json> | vpae run --resume <run-dir>: execute a plan on real tensors.
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { flag, option, parseArgs, type OptionSpec } from "../args.js";
+import { overrideOptions, planFromArgument, selectOptions, type Io } from "../common.js";
+import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
+import { COMPILER_VERSION } from "../../../compiler/version.js";
+import type { BackendPreference } from "../../engine/tf.js";
+
+export const runSpec: Record<string, OptionSpec> = {
+  backend: { value: true, valueName: "auto|tensorflow-gpu|tensorflow|wasm|cpu", help: "tensor backend (default: the plan's, normally auto)" },
+  "runs-dir": { value: true, valueName: "DIR", help: "where run directories go (default runs)" },
+  resume: { help: "continue the run from its last valid checkpoint (give the run directory, or the same .vpae/plan)" },
+  "no-tui": { help: "plain progress lines (also when stdout is not a terminal or CI is set)" },
+  json: { help: "one JSON event per line on stdout" },
+  debug: { help: "check after every step that no tensor leaked" },
+  ...selectOptions,
+  ...overrideOptions,
+};
+export const runUsage = "vpae run <file.vpae|plan.json> [--backend B] [--runs-dir DIR] [--resume] [--no-tui] [--json]\n       vpae run --resume <run-dir>";
+export const runSummary =
+  "Execute a plan: train each phase in order, checkpoint, evaluate, and write everything to runs/<experiment>-<plan hash>/. Ctrl-C stops at the next step boundary after a checkpoint; a second Ctrl-C exits at once.";
+
+const EXIT_STOPPED = 130;
+
+export async function runRun(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs("run", argv, runSpec);
+  if (args.positionals.length !== 1) throw new UsageError("run takes one .vpae file, plan file or (with --resume) run directory", "run");
+  const backend = option(args, "backend") as BackendPreference | undefined;
+  if (backend !== undefined && !["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, "run");
+  let target = args.positionals[0]!;
+  let runsDir = option(args, "runs-dir") ?? "runs";
+  const resume = flag(args, "resume");
+  // --resume runs/<name>: the run directory holds its own plan.
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    if (!resume) throw new UsageError(`${target} is a directory: to continue that run, add --resume`, "run");
+    if (!existsSync(join(target, "plan.json"))) throw new UsageError(`${target} is not a run directory (no plan.json)`, "run");
+    runsDir = dirname(target);
+    target = join(target, "plan.json");
+  }
+  const plan = await planFromArgument(target, args, io, "run");
+  if (!plan) return EXIT_DIAGNOSTICS;
+
+  const { executePlan, RunError, unsupported } = await import("../../engine/runner.js");
+  const missing = unsupported(plan);
+  if (missing.length > 0) {
+    io.stderr(`vpae run: this runtime cannot run ${plan.experiment} yet:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
+    return EXIT_DIAGNOSTICS;
+  }
+  const { plainSink, jsonSink } = await import("../../sinks/plain.js");
+  const listener = flag(args, "json") ? jsonSink((l) => io.stdout(l + "\n")) : plainSink((l) => io.stdout(l + "\n"));
+  const control = { stopRequested: false };
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      control.stopRequested = true;
+      io.stderr("\nstopping at the next step boundary (a checkpoint is written); press Ctrl-C again to exit at once\n");
+    } else process.exit(EXIT_STOPPED); // everything already written is complete: writes are atomic
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const result = await executePlan(plan, {
+      runsDir,
+      resume,
+      ...(backend !== undefined ? { backend } : {}),
+      listeners: [listener],
+      control,
+      baseDir: dirname(plan.source.file),
+      leakCheck: flag(args, "debug"),
+      vpaeVersion: COMPILER_VERSION,
+    });
+    if (result.status === "failed") {
+      io.stderr(`vpae run: ${result.reason}\n`);
+      return EXIT_DIAGNOSTICS;
+    }
+    return result.status === "stopped" ? EXIT_STOPPED : EXIT_OK;
+  } catch (err) {
+    const io_ = await import("../../engine/io/errors.js");
+    if (err instanceof RunError || err instanceof io_.IoError) {
+      io.stderr(`vpae run: ${err.message}\n`);
+      return EXIT_DIAGNOSTICS;
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
