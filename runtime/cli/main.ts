@@ -47,6 +47,20 @@ const commands: Record<string, Command> = {
       return { run: m.runRun, usage: m.runUsage, summary: m.runSummary, spec: m.runSpec };
     },
   },
+  eval: {
+    summary: "score a trained run or checkpoint at several NFE, with latency",
+    load: async () => {
+      const m = await import("./commands/eval.js");
+      return { run: m.runEval, usage: m.evalUsage, summary: m.evalSummary, spec: m.evalSpec };
+    },
+  },
+  sample: {
+    summary: "write GIF grids of generated clips beside their condition frames",
+    load: async () => {
+      const m = await import("./commands/sample.js");
+      return { run: m.runSample, usage: m.sampleUsage, summary: m.sampleSummary, spec: m.sampleSpec };
+    },
+  },
   doctor: {
     summary: "which tensor backends work here and which one `auto` picks",
     load: async () => {

@@ -1,23 +1,21 @@
 // Executes a plan: phases in order, each a loop of update cycles, with checkpoints, evaluation, exact
 // resume, a clean stop at step boundaries and a hard stop on non-finite losses. Reads like a training
 // script: one flat loop, one function per kind of update.
-import type { Loss, Phase, Plan, Sampler } from "../../compiler/plan/schema.js";
-import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
+import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
 import { Optimizer } from "./optim.js";
 import { sampleTimes, scheduleValue } from "./schedule.js";
-import { noisy, pasteFirstFrame, sampleEuler, toX0, velocityLoss } from "./flow.js";
+import { noisy, pasteFirstFrame, velocityLoss } from "./flow.js";
+import { evaluateAt, loadRoleParams } from "./inference.js";
 import type { ParamSet, DitShape } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { Dit, initParams, cloneParams, emaUpdate } from "./model/dit.js";
 import { createWorld } from "./world/sprites.js";
-import { scoreClips } from "./eval/metrics.js";
-import { writeGridGif } from "./world/export.js";
+import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
 import type { CheckpointState } from "./io/checkpoint.js";
-import { readSafetensors } from "./io/safetensors.js";
 import { join, resolve } from "node:path";
 import { mkdirSync } from "node:fs";
 
@@ -177,7 +175,11 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
   let teacherParams: ParamSet;
   if (teacher.init.kind === "checkpoint") {
     const file = resolve(baseDir, teacher.init.path);
-    teacherParams = loadRole(file, "teacher", shape);
+    try {
+      teacherParams = loadRoleParams(file, "teacher", shape, { preferEma: true }).params;
+    } catch (err) {
+      throw new RunError(`cannot load the teacher: ${err instanceof Error ? err.message : String(err)} (train one with \`vpae run experiments/teacher.vpae\`, or point teacher.init at a checkpoint)`);
+    }
   } else teacherParams = initParams(shape, deriveSeed(plan.seed, "teacher"));
   params.set("teacher", teacherParams);
   if (plan.student) params.set("student", plan.student.init === "teacher" ? cloneParams(teacherParams, { trainable: true }) : initParams(shape, deriveSeed(plan.seed, "student")));
@@ -188,26 +190,6 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
     drop: new Rng(plan.seed, "drop"),
   };
   return { plan, world, dit: new Dit(shape), shape, params, emas: new Map(), optimizers: new Map(), rng, frozen: new Set(), phaseIndex: 0, phaseStep: 0, globalStep: 0, backend, vpaeVersion, wallTime: 0 };
-}
-
-/** A role's weights from a safetensors file: `teacher/<name>` entries (or bare names), checked against the model's shapes. */
-function loadRole(file: string, role: string, shape: DitShape): ParamSet {
-  let content;
-  try {
-    content = readSafetensors(file);
-  } catch (err) {
-    throw new RunError(`cannot load the ${role} weights: ${err instanceof Error ? err.message : String(err)}${role === "teacher" ? " (train a teacher with `vpae run experiments/teacher.vpae`, or point teacher.init at a checkpoint)" : ""}`);
-  }
-  const reference = initParams(shape, 0);
-  const out: ParamSet = new Map();
-  for (const [name, v] of reference) {
-    const t = content.tensors.get(`${role}/${name}`) ?? content.tensors.get(`ema:${role}/${name}`) ?? content.tensors.get(name);
-    if (!t) throw new RunError(`${file} has no weights for ${role}/${name}: it was not written for this architecture`);
-    if (t.shape.join("x") !== v.shape.join("x")) throw new RunError(`${file}: ${role}/${name} has shape [${t.shape.join(", ")}], the plan's architecture needs [${v.shape.join(", ")}]`);
-    out.set(name, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false));
-    v.dispose();
-  }
-  return out;
 }
 
 function emaKey(role: string, decay: number): string {
@@ -431,59 +413,23 @@ function samplingParams(state: State, role: string): ParamSet {
   return state.params.get(role)!;
 }
 
-/** Sampler for an NFE count: the model's own sampler when it has that NFE, else that many plain Euler steps. */
-export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; guidance: number } {
-  if (nfe === own.nfe) return { timesteps: [...own.timesteps], guidance: own.guidance };
-  return { timesteps: samplerTimesteps(nfe, own.shift), guidance: 1 };
-}
-
 function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) => void): void {
   const plan = state.plan;
-  const role = plan.student && phase.trains.includes("student") ? "student" : plan.student && !phase.trains.includes("teacher") ? "student" : "teacher";
+  // The model being trained: the student once a phase trains it (or the teacher is frozen), else the teacher.
+  const role = plan.student && !phase.trains.includes("teacher") ? "student" : "teacher";
   const own = role === "student" ? plan.student!.sampler : plan.teacher!.sampler;
   const params = samplingParams(state, role);
   const batch = state.world.evalBatch(plan.eval.samples);
   const results: Record<string, unknown> = {};
   for (const nfe of plan.eval.nfe) {
-    const { video, latencyMs } = generate(state, params, batch, samplerFor(nfe, own), deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
-    const scores = scoreClips(video, batch, state.world);
+    const { summary, video } = evaluateAt(state, params, own, batch, nfe, deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
     const rel = join("samples", `${phase.name}-step${String(state.globalStep).padStart(6, "0")}-nfe${nfe}.gif`);
     mkdirSync(run.samplesDir, { recursive: true });
-    const shown = Math.min(8, batch.n);
-    const per = batch.frames * batch.height * batch.width * batch.channels;
-    writeGridGif(join(run.dir, rel), [batch.video.slice(0, shown * per), video.slice(0, shown * per)], { n: shown, frames: batch.frames, height: batch.height, width: batch.width, channels: batch.channels, scale: 4 });
+    writeSampleGrid(join(run.dir, rel), batch, video, 8);
     run.recordSample({ file: rel, step: state.globalStep, phase: phase.name, nfe });
-    const summary = { semantic_alignment: scores.semantic.score, temporal_coherence: scores.temporal.score, frame_quality: scores.quality.score, direction_accuracy: 100 * scores.directionAccuracy };
-    results[`nfe${nfe}`] = { ...summary, latencyMs, details: scores };
-    emit({ type: "eval", phase: phase.name, step: state.globalStep, nfe, scores: summary, latencyMs, samplePath: join(run.dir, rel), time: Date.now() });
+    const { details: _details, latencyMs, latencyPerVideoMs: _l, nfe: _n, ...scores } = summary;
+    results[`nfe${nfe}`] = summary;
+    emit({ type: "eval", phase: phase.name, step: state.globalStep, nfe, scores, latencyMs, samplePath: join(run.dir, rel), time: Date.now() });
   }
   run.recordEval({ step: state.globalStep, phase: phase.name, results });
-}
-
-/**
- * Samples the batch's clips with a sampler: returns the videos and the model time (the sampling loop
- * only, as the paper's "diffusion latency": no data preparation, no scoring).
- */
-export function generate(state: Pick<State, "dit" | "shape" | "world">, params: ParamSet, batch: WorldBatch, sampler: { timesteps: number[]; guidance: number }, seed: number): { video: Float32Array; latencyMs: number; nfe: number } {
-  const { n, frames, height, width, channels } = batch;
-  const eps = tf.tensor5d(new Rng(seed).normals(batch.video.length), [n, frames, height, width, channels]);
-  const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
-  const image = tf.tidy(() => tf.reshape(tf.slice(x0, [0, 0, 0, 0, 0], [n, 1, height, width, channels]), [n, height, width, channels])) as tf.Tensor4D;
-  const prompt = tf.tensor1d(batch.prompt, "int32");
-  const nullPrompt = tf.fill([n], state.world.directions, "int32") as tf.Tensor1D;
-  const mask = tf.ones([n]) as tf.Tensor1D;
-  const started = performance.now();
-  const { video, nfe } = sampleEuler(
-    (xt, t, conditional) => {
-      const { out } = state.dit.apply(params, { xt, t, image, imageMask: mask, prompt: conditional ? prompt : nullPrompt });
-      return toX0(out, xt, t, state.shape.arch.prediction);
-    },
-    eps,
-    image,
-    sampler,
-  );
-  const data = video.dataSync() as Float32Array; // sync point: the samples
-  const latencyMs = performance.now() - started;
-  tf.dispose([eps, x0, image, prompt, nullPrompt, mask, video]);
-  return { video: Float32Array.from(data), latencyMs, nfe };
 }

@@ -94,8 +94,10 @@ export function ditParameterSpecs(shape: DitShape): { name: string; shape: numbe
   };
   lin("patch", g.inChannels * g.patchSize, w, { kind: "normal", std: Math.sqrt(1 / (g.inChannels * g.patchSize)) });
   if (shape.arch.position === "learned") specs.push({ name: "pos", shape: [g.tokens, w], init: { kind: "table", values: sincosTable(g) } });
-  lin("time.fc1", TIME_DIM, w, { kind: "normal", std: 0.02 });
-  lin("time.fc2", w, w, { kind: "normal", std: 0.02 });
+  // LeCun-scaled (not DiT's 0.02) so that the time embedding starts at a size comparable to the
+  // std-1 prompt table it is added to; with 0.02 it would start ~50x smaller than the prompt.
+  lin("time.fc1", TIME_DIM, w, { kind: "normal", std: Math.sqrt(1 / TIME_DIM) });
+  lin("time.fc2", w, w, { kind: "normal", std: Math.sqrt(1 / w) });
   const classes = shape.promptClasses + 1; // the last row is the null prompt
   specs.push({ name: "prompt.cond", shape: [classes, w], init: { kind: "normal", std: 1 } });
   specs.push({ name: "prompt.frames", shape: [classes, g.gridF * w], init: { kind: "normal", std: 1 } });
@@ -407,7 +409,7 @@ export class Dit {
       const cond = silu(tf.add(time, linear(prompt as T2, P("prompt.cond") as T2))) as T2; // [b, w]
 
       // ---- blocks ----
-      const tapOut: tf.Tensor3D[] = [];
+      const tapOut = new Map<number, tf.Tensor3D>();
       const modulate = (h: T2, shift: tf.Tensor, scale: tf.Tensor): T2 => adaLN(h, shift as T2, scale as T2);
       const gated = (x0: T2, gate: tf.Tensor, y: T2): T2 => gatedResidual(x0, gate as T2, y);
       for (let i = 0; i < depth; i++) {
@@ -421,14 +423,14 @@ export class Dit {
         // MLP
         const hidden = silu(lin(`blocks.${i}.mlp.fc1`, modulate(x, mods[3]!, mods[4]!)));
         x = gated(x, mods[5]!, lin(`blocks.${i}.mlp.fc2`, hidden));
-        if (taps.includes(i)) tapOut.push(tf.reshape(x, [b, n, w]));
+        if (taps.includes(i)) tapOut.set(i, tf.reshape(x, [b, n, w]));
       }
 
       // ---- output ----
       const [shift, scale] = tf.split(lin("final.adaln", cond), 2, 1);
       const y = lin("final.out", modulate(x, shift!, scale!)); // [rows, patch * C]
       const out = unpatchify(y, b, s.frames, s.height, s.width, s.arch.patch);
-      return { out, taps: taps.map((i) => tapOut[[...new Set(taps)].sort((p, q) => p - q).indexOf(i)]!) };
+      return { out, taps: taps.map((i) => tapOut.get(i)!) };
     });
   }
 }

@@ -1,20 +1,28 @@
 // Building blocks of the DiT, written for the wasm backend (one core, XNNPACK for 2-D matMul).
 //
-// What is fast and slow there (measured in this repo, Node 20, tfjs 4.22 wasm, single thread, while
-// other jobs shared the 2 cores; the minima of repeated runs):
-//   - a plain 2-D matMul runs on XNNPACK; a matMul with a transpose flag is ~4x slower
+// What is fast and slow there (measured here: Node 20, tfjs 4.22 wasm, one thread, with other jobs
+// sharing the 2 cores; minima of repeated runs, so treat them as ratios):
+//   - a plain 2-D matMul runs on XNNPACK; one with a transpose flag does not and is ~4x slower
 //     ([1536,64]x[64,192]: 6 ms plain, 24 ms with transposeB). Default gradients use the flags, so
-//     every matrix product here has a custom gradient built from tf.transpose + plain matMul.
-//   - batched 3-D matMuls run ~1-2 GFLOP/s. For attention over 96 tokens at batch 16 (4 heads of 16),
-//     forward + backward of one layer:
-//       heads into the batch, one batched matMul per product (chosen):      58-61 ms   (fwd 17 ms)
-//       the same with the default (registry) gradient:                        57-61 ms
-//       a loop of 2-D matMuls over the 64 (clip, head) pairs:                 117-394 ms (per-op overhead)
-//       block-diagonal heads, one 2-D matMul per clip:                        490 ms
-//       block-diagonal heads, batched over clips:                             225 ms
-//     so attention puts the heads into the batch; its custom gradient never transposes a
-//     [tokens, tokens] matrix (it computes dK^T and dV^T, whose transposes back are small rank-4 ones).
-//   - rank-5 transposes are slow; everything here uses rank <= 4.
+//     every product here has a custom gradient made of tf.transpose + plain matMuls.
+//   - batched 3-D matMuls run at ~2.5 GFLOP/s whatever the flags (q k^T for 64 heads of [96, 16]:
+//     15 ms for every flag combination). Attention over 96 tokens, batch 16, 4 heads of 16, forward +
+//     backward of one layer:
+//       heads in the batch, one batched matMul per product (chosen):   58-61 ms (forward 17 ms)
+//       the same through the registry's gradients:                       57-61 ms
+//       a loop of 2-D matMuls over the 64 (clip, head) pairs:            117-394 ms (per-op overhead)
+//       block-diagonal heads, one 2-D matMul per clip:                   490 ms
+//       block-diagonal heads, batched over clips:                        225 ms
+//     These batched products are about half of a training step; nothing cheaper was found.
+//   - tf.slice / tf.split / tf.unstack copy their WHOLE input to JavaScript for every piece (wasm's
+//     Slice reads the tensor back), and a 4-D slice then copies 16-float rows one by one: slicing q
+//     and k out of a [16, 20, 96, 16] projection cost 8 ms per slice. So the attention never slices
+//     activations: it slices the small weight and runs one product per part. Concat is cheap.
+//   - tf.tile is ~5x slower than a broadcasting multiply by ones; tf.gather 13 ms for [16, 96, 192];
+//     tf.sum over a non-last axis transposes first (2.7 ms for [1536, 256], a ones-row matMul 0.1 ms).
+//   - rank-5 transposes are slow; everything here stays at rank <= 4.
+//   - wasm's Identity copies, so every tensor saved for a backward pass (customGrad's save, the
+//     registry's inputsToSave) costs a copy.
 import { tf } from "../tf.js";
 import "./gradients.js";
 

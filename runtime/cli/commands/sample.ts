@@ -1,0 +1,50 @@
+// vpae sample <run|checkpoint> --nfe N: GIF grids of generated clips beside their condition frames.
+import { join } from "node:path";
+import { flag, option, parseArgs, type OptionSpec } from "../args.js";
+import type { Io } from "../common.js";
+import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
+import { parseCounts } from "./eval.js";
+
+export const sampleSpec: Record<string, OptionSpec> = {
+  nfe: { value: true, valueName: "N", help: "network evaluations per video (default: the model's own sampler)" },
+  samples: { value: true, valueName: "N", help: "clips (default 8)" },
+  output: { short: "o", value: true, valueName: "FILE.gif", help: "where to write the grid (default: the run's samples/ folder)" },
+  role: { value: true, valueName: "teacher|student", help: "which model (default: the student when the plan has one)" },
+  raw: { help: "use the raw weights instead of their EMA" },
+  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
+  backend: { value: true, valueName: "B", help: "tensor backend (default auto)" },
+  json: { help: "print what was written as JSON" },
+};
+export const sampleUsage = "vpae sample <run|checkpoint> [--nfe N] [--samples N] [-o grid.gif] [--role teacher|student]";
+export const sampleSummary = "Generate clips from the fixed evaluation set's condition frames and prompts, and write a GIF grid: condition frame, real clip, generated clip.";
+
+export async function runSample(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs("sample", argv, sampleSpec);
+  if (args.positionals.length !== 1) throw new UsageError("sample takes one run (folder, name or hash prefix) or checkpoint file", "sample");
+  const nfe = (await parseCounts(option(args, "nfe"), "--nfe", "sample"))?.[0];
+  const n = (await parseCounts(option(args, "samples"), "--samples", "sample"))?.[0] ?? 8;
+  const role = option(args, "role");
+  if (role !== undefined && role !== "teacher" && role !== "student") throw new UsageError("--role is teacher or student", "sample");
+  const { initBackend } = await import("../../engine/tf.js");
+  const inf = await import("../../engine/inference.js");
+  await initBackend((option(args, "backend") ?? "auto") as "auto");
+  let trained;
+  try {
+    trained = await inf.openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw") });
+  } catch (err) {
+    io.stderr(`vpae sample: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_DIAGNOSTICS;
+  }
+  const own = inf.ownSampler(trained);
+  const k = nfe ?? own.nfe;
+  const batch = trained.model.world.evalBatch(n);
+  const { video, latencyMs } = inf.generate(trained.model, trained.params, batch, inf.samplerFor(k, own), trained.plan.seed ^ 0x5eed);
+  const out = option(args, "output") ?? join(trained.runDir, "samples", `sample-${trained.role}-nfe${k}.gif`);
+  const { mkdirSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  mkdirSync(dirname(out), { recursive: true });
+  inf.writeSampleGrid(out, batch, video, n);
+  if (flag(args, "json")) io.stdout(JSON.stringify({ file: out, nfe: k, clips: n, weights: trained.source, latencyMs }) + "\n");
+  else io.stdout(`wrote ${out}: ${n} clips at ${k} NFE (${trained.source} weights; ${(latencyMs / n).toFixed(1)} ms per video)\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,190 @@
+// Using trained weights: sampling a batch of condition frames and prompts with any sampler, and the
+// evaluation shared by training runs and `vpae eval` / `vpae sample`.
+import type { Plan, Sampler } from "../../compiler/plan/schema.js";
+import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
+import { tf } from "./tf.js";
+import { Rng } from "./rng.js";
+import { sampleEuler, toX0 } from "./flow.js";
+import type { Dit } from "./model/dit.js";
+import type { DitShape, ParamSet } from "./model/types.js";
+import type { World, WorldBatch } from "./world/types.js";
+import { scoreClips, type Scores } from "./eval/metrics.js";
+import { readSafetensors } from "./io/safetensors.js";
+import { initParams } from "./model/dit.js";
+import { writeGridGif } from "./world/export.js";
+
+/** Sampler for an NFE count: the model's own sampler when it has that NFE, else that many plain Euler steps. */
+export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; guidance: number } {
+  if (nfe === own.nfe) return { timesteps: [...own.timesteps], guidance: own.guidance };
+  return { timesteps: samplerTimesteps(nfe, own.shift), guidance: 1 };
+}
+
+/**
+ * Samples the batch's clips with a sampler: returns the videos and the model time (the sampling loop
+ * only, as the paper's "diffusion latency": no data preparation, no scoring).
+ */
+const warmed = new WeakSet<Dit>();
+
+export function generate(state: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, batch: WorldBatch, sampler: { timesteps: number[]; guidance: number }, seed: number): { video: Float32Array; latencyMs: number; nfe: number } {
+  const { n, frames, height, width, channels } = batch;
+  const eps = tf.tensor5d(new Rng(seed).normals(batch.video.length), [n, frames, height, width, channels]);
+  const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
+  const image = tf.tidy(() => tf.reshape(tf.slice(x0, [0, 0, 0, 0, 0], [n, 1, height, width, channels]), [n, height, width, channels])) as tf.Tensor4D;
+  const prompt = tf.tensor1d(batch.prompt, "int32");
+  const nullPrompt = tf.fill([n], state.world.directions, "int32") as tf.Tensor1D;
+  const mask = tf.ones([n]) as tf.Tensor1D;
+  // The first call of a process compiles kernels and fills caches: keep it out of the latency.
+  if (!warmed.has(state.dit)) {
+    warmed.add(state.dit);
+    tf.tidy(() => state.dit.apply(params, { xt: eps, t: tf.ones([n]) as tf.Tensor1D, image, imageMask: mask, prompt }).out.dataSync());
+  }
+  const started = performance.now();
+  const { video, nfe } = sampleEuler(
+    (xt, t, conditional) => {
+      const { out } = state.dit.apply(params, { xt, t, image, imageMask: mask, prompt: conditional ? prompt : nullPrompt });
+      return toX0(out, xt, t, state.shape.arch.prediction);
+    },
+    eps,
+    image,
+    sampler,
+  );
+  const data = video.dataSync() as Float32Array; // sync point: the samples
+  const latencyMs = performance.now() - started;
+  tf.dispose([eps, x0, image, prompt, nullPrompt, mask, video]);
+  return { video: Float32Array.from(data), latencyMs, nfe };
+}
+
+export interface EvalSummary {
+  nfe: number;
+  semantic_alignment: number;
+  temporal_coherence: number;
+  frame_quality: number;
+  direction_accuracy: number;
+  /** Model time per batch (the sampling loop only). */
+  latencyMs: number;
+  /** Model time per video. */
+  latencyPerVideoMs: number;
+  details: Scores;
+}
+
+/** Samples and scores the world's fixed evaluation clips at one NFE. */
+export function evaluateAt(model: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, own: Sampler, batch: WorldBatch, nfe: number, seed: number): { summary: EvalSummary; video: Float32Array } {
+  const { video, latencyMs } = generate(model, params, batch, samplerFor(nfe, own), seed);
+  const s = scoreClips(video, batch, model.world);
+  return {
+    video,
+    summary: {
+      nfe,
+      semantic_alignment: s.semantic.score,
+      temporal_coherence: s.temporal.score,
+      frame_quality: s.quality.score,
+      direction_accuracy: 100 * s.directionAccuracy,
+      latencyMs,
+      latencyPerVideoMs: latencyMs / batch.n,
+      details: s,
+    },
+  };
+}
+
+/**
+ * A role's weights from a safetensors file (a run checkpoint or an exported model): `<role>/<name>`,
+ * or with preferEma the newest `ema:<role>@<decay>/<name>` set when the file has one; bare names are
+ * accepted for files holding one model. Shapes are checked against the architecture.
+ */
+export function loadRoleParams(file: string, role: string, shape: DitShape, opts: { preferEma: boolean }): { params: ParamSet; source: string } {
+  const content = readSafetensors(file);
+  const names = [...content.tensors.keys()];
+  const emaPrefix = opts.preferEma ? names.find((n) => n.startsWith(`ema:${role}@`))?.split("/")[0] : undefined;
+  const prefixes = [...(emaPrefix ? [`${emaPrefix}/`] : []), `${role}/`, ""];
+  const reference = initParams(shape, 0);
+  let prefix: string | undefined;
+  for (const p of prefixes) {
+    if ([...reference.keys()].every((n) => content.tensors.has(p + n))) {
+      prefix = p;
+      break;
+    }
+  }
+  if (prefix === undefined) {
+    for (const v of reference.values()) v.dispose();
+    const first = [...reference.keys()].find((n) => !content.tensors.has(`${role}/${n}`));
+    throw new Error(`${file} has no complete set of ${role} weights for this architecture (missing ${role}/${first})`);
+  }
+  const params: ParamSet = new Map();
+  for (const [name, v] of reference) {
+    const t = content.tensors.get(prefix + name)!;
+    const same = t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i]);
+    v.dispose();
+    if (!same) {
+      for (const p of params.values()) p.dispose();
+      throw new Error(`${file}: ${prefix}${name} has shape [${t.shape.join(", ")}], the architecture needs another`);
+    }
+    params.set(name, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false));
+  }
+  return { params, source: prefix === "" ? role : prefix.slice(0, -1) };
+}
+
+/** A GIF grid of up to `max` clips: each row the condition frame, the real clip, the generated clip. */
+export function writeSampleGrid(path: string, batch: WorldBatch, video: Float32Array, max: number): void {
+  const shown = Math.min(max, batch.n);
+  const per = batch.frames * batch.height * batch.width * batch.channels;
+  writeGridGif(path, [batch.video.slice(0, shown * per), video.slice(0, shown * per)], {
+    n: shown,
+    frames: batch.frames,
+    height: batch.height,
+    width: batch.width,
+    channels: batch.channels,
+    scale: 4,
+  });
+}
+
+export type { Plan };
+
+export interface Trained {
+  plan: Plan;
+  model: { dit: Dit; shape: DitShape; world: World };
+  params: ParamSet;
+  role: "teacher" | "student";
+  /** Which weights: "ema:student@0.999", "student", ... */
+  source: string;
+  checkpoint: string;
+  runDir: string;
+}
+
+/**
+ * Weights to sample from: `target` is a run (folder, name or hash prefix; its latest valid checkpoint)
+ * or a checkpoint file inside a run's checkpoints/ folder. The role defaults to the student when the
+ * plan has one; EMA weights are preferred unless `raw`.
+ */
+export async function openTrained(target: string, opts: { runsDir: string; role?: "teacher" | "student"; raw?: boolean }): Promise<Trained> {
+  const { existsSync, statSync } = await import("node:fs");
+  const { dirname, basename, resolve } = await import("node:path");
+  const { resolveRun, readRunPlan } = await import("./io/run-dir.js");
+  const { latestCheckpoint } = await import("./io/checkpoint.js");
+  const { createWorld } = await import("./world/sprites.js");
+  const { Dit } = await import("./model/dit.js");
+  let runDir: string;
+  let checkpoint: string;
+  if (existsSync(target) && statSync(target).isFile()) {
+    checkpoint = resolve(target);
+    const parent = dirname(checkpoint);
+    if (basename(parent) !== "checkpoints") throw new Error(`${target} is not inside a run's checkpoints/ folder, so its plan is unknown`);
+    runDir = dirname(parent);
+  } else {
+    runDir = resolveRun(target, opts.runsDir);
+    const latest = latestCheckpoint(runDir);
+    if (!latest) throw new Error(`${runDir} has no valid checkpoint yet`);
+    checkpoint = latest.file;
+  }
+  const plan = readRunPlan(runDir);
+  if (plan.world.kind !== "sprites" || !plan.teacher) throw new Error(`${runDir}: this plan has no runnable world or model`);
+  const role = opts.role ?? (plan.student ? "student" : "teacher");
+  if (role === "student" && !plan.student) throw new Error(`${runDir}: the plan has no student`);
+  const world = createWorld(plan.world, plan.seed);
+  const shape: DitShape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
+  const { params, source } = loadRoleParams(checkpoint, role, shape, { preferEma: !opts.raw });
+  return { plan, model: { dit: new Dit(shape), shape, world }, params, role, source, checkpoint, runDir };
+}
+
+export function ownSampler(t: Trained): Sampler {
+  return t.role === "student" ? t.plan.student!.sampler : t.plan.teacher!.sampler;
+}
