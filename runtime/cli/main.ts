@@ -61,6 +61,13 @@ const commands: Record<string, Command> = {
       return { run: m.runSample, usage: m.sampleUsage, summary: m.sampleSummary, spec: m.sampleSpec };
     },
   },
+  export: {
+    summary: "write one role's trained weights as a standalone safetensors file",
+    load: async () => {
+      const m = await import("./commands/export.js");
+      return { run: m.runExport, usage: m.exportUsage, summary: m.exportSummary, spec: m.exportSpec };
+    },
+  },
   doctor: {
     summary: "which tensor backends work here and which one `auto` picks",
     load: async () => {
