@@ -30,12 +30,13 @@ const wasmMs = median(deltas);
 console.log(`runtime (wasm, 1 thread): teacher train step at batch ${batch}: median ${wasmMs.toFixed(0)} ms over ${deltas.length} steps (min ${Math.min(...deltas).toFixed(0)})`);
 
 // 2. PyTorch reference
-const probe = spawnSync("python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-if (probe.status !== 0) {
+// The first python3 on PATH that imports torch (Debian's python3-torch installs for /usr/bin/python3).
+const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"], { encoding: "utf8" }).status === 0);
+if (!python) {
   console.log("pytorch reference: skipped (python3 cannot import torch; on Debian: apt-get install python3-torch)");
 } else {
   for (const threads of [1, cpus().length]) {
-    const t = spawnSync("python3", [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30))], { encoding: "utf8" });
+    const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30))], { encoding: "utf8" });
     if (t.status !== 0) {
       console.log(`pytorch reference (${threads} threads) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
       continue;
