@@ -221,6 +221,7 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
     prediction: a.choice("prediction", `${pre}/prediction`, ["x0", "velocity"] as const, "x0") ?? "x0",
     textDim,
     crossAttention,
+    modulation: a.choice("modulation", `${pre}/modulation`, ["per_block", "shared"] as const, "per_block") ?? "per_block",
     parameters: 0,
   };
   a.know("kind");
@@ -236,7 +237,8 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
       ctx.map.get(`${pre}/patch`) ?? a.span,
     );
   }
-  arch.parameters = ditParameterCount(arch, channels);
+  const prompts = world.kind === "sprites" && textDim === 0 ? { classes: world.directions, tokenFrames: Math.ceil(world.frames / patch.frames) } : undefined;
+  arch.parameters = ditParameterCount(arch, channels, prompts);
   return arch;
 }
 

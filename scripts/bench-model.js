@@ -34,6 +34,7 @@ const shape = {
     prediction: "x0",
     textDim: 0,
     crossAttention: false,
+    modulation: "per_block",
     parameters: 0,
   },
   frames: 6,

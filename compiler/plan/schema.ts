@@ -55,6 +55,9 @@ export const Architecture = Obj({
   prediction: Enum(["x0", "velocity"] as const, { description: "What the network outputs; the loss is always on velocity." }),
   textDim: Int({ minimum: 0, description: "Width of prompt embeddings fed by cross-attention (0: class embedding only)." }),
   crossAttention: T.Boolean(),
+  modulation: Enum(["per_block", "shared"] as const, {
+    description: "adaLN modulation: per_block (DiT: each block maps the condition to its 6 vectors) or shared (Wan2.1: one shared projection plus a table per block).",
+  }),
   parameters: Int({ minimum: 0, description: "Parameter count computed by the compiler from the sizes (informative)." }),
 });
 export type Architecture = Static<typeof Architecture>;

@@ -7,8 +7,14 @@
 //   wasm            @tensorflow/tfjs-backend-wasm: ships in npm; the default everything is tested on
 //   cpu             @tensorflow/tfjs-backend-cpu: plain JavaScript, slow; a reference
 import * as tf from "@tensorflow/tfjs-core";
+import { registerModelGradients } from "./model/gradients.js";
 
 export { tf };
+
+// tfjs-core ships the kernels' forward code but no gradients: without these, tf.grads fails
+// ("gradient function not found"). Registered once, only where no gradient is registered yet
+// (tfjs-node's own ones win when it is loaded).
+registerModelGradients();
 
 export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 

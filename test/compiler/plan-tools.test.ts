@@ -12,7 +12,7 @@ const PAPER = `experiment wan {
   world { kind = video_latent  frames = 21  height = 90  width = 160  channels = 16  dataset = "latents" }
   teacher {
     init = checkpoint("wan.safetensors")
-    arch { width = 5120  depth = 40  heads = 40  mlp_ratio = 2.7  patch = [1, 2, 2]  text_dim = 4096  cross_attention = true }
+    arch { width = 5120  depth = 40  heads = 40  mlp_ratio = 2.7  patch = [1, 2, 2]  text_dim = 4096  cross_attention = true  modulation = shared }
     sampler { steps = 50  guidance = 5 }
   }
   student { init = teacher }

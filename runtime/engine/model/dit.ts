@@ -57,6 +57,7 @@ export function ditGeometry(shape: DitShape): DitGeometry {
   const headDim = a.width / a.heads;
   if (a.position === "rope3d" && (headDim % 2 || headDim < 6)) problems.push(`rope3d needs an even head dimension >= 6 (have ${headDim})`);
   if (a.crossAttention || a.textDim > 0) problems.push("cross-attention and text embeddings are not implemented (toy worlds use class prompts)");
+  if (a.modulation !== "per_block") problems.push("shared (Wan2.1-style) modulation is for planning only; the runtime builds per-block modulation");
   if (shape.promptClasses < 1) problems.push("promptClasses must be >= 1");
   if (problems.length) throw new Error(`DiT: ${problems.join("; ")}`);
   const gridF = shape.frames / pf;

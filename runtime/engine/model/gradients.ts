@@ -11,7 +11,7 @@
 // plain one (docs: shared calibration.md), and that is what every backward pass would use.
 //
 // Importing this module has the side effect of registering; registerModelGradients() is idempotent.
-import { tf } from "../tf.js";
+import * as tf from "@tensorflow/tfjs-core";
 
 type T = tf.Tensor;
 type Grads = Record<string, () => T> | (() => T)[];

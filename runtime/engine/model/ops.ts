@@ -274,23 +274,23 @@ function attentionCore(b: number, n: number, h: number, d: number, rope?: RopeTa
     // weight is cheap, slicing the [rows, 5 * width] projection is not (wasm copies the whole input
     // for every slice).
     const fanIn = w.shape[0];
-    const part = (i: number, count: number): tf.Tensor4D => {
-      const wi = tf.slice(w, [0, i * width], [fanIn, count * width]) as T2;
-      const bi = tf.slice(bias, [i * width], [count * width]);
-      return headsOf(tf.fused.matMul({ a: x, b: wi, bias: bi }), b, n, count * h, d); // [b, count*h, n, d]
+    const part = (i: number): tf.Tensor4D => {
+      const wi = tf.slice(w, [0, i * width], [fanIn, width]) as T2;
+      const bi = tf.slice(bias, [i * width], [width]);
+      return headsOf(tf.fused.matMul({ a: x, b: wi, bias: bi }), b, n, h, d); // [b, h, n, d]
     };
     const flat = (t: tf.Tensor) => tf.reshape(t, [b * h, n, d]) as tf.Tensor3D;
     let q: tf.Tensor3D;
     let k: tf.Tensor3D;
     if (rope) {
       // q's tables carry the 1/sqrt(d) scale
-      q = flat(tf.add(tf.mul(part(0, 1), rope.cosQ), tf.mul(part(3, 1), rope.sinQ)));
-      k = flat(tf.add(tf.mul(part(1, 1), rope.cosK), tf.mul(part(4, 1), rope.sinK)));
+      q = flat(tf.add(tf.mul(part(0), rope.cosQ), tf.mul(part(3), rope.sinQ)));
+      k = flat(tf.add(tf.mul(part(1), rope.cosK), tf.mul(part(4), rope.sinK)));
     } else {
-      q = flat(tf.mul(part(0, 1), scale));
-      k = flat(part(1, 1));
+      q = flat(tf.mul(part(0), scale));
+      k = flat(part(1));
     }
-    const v = flat(part(2, 1));
+    const v = flat(part(2));
     const p = tf.softmax(tf.matMul(q, swap12(k))); // [b*h, n, n]
     const o = tf.matMul(p, v);
     save([x, w, q, k, v, p]);
