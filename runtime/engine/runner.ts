@@ -69,8 +69,9 @@ interface Streams {
 interface State {
   backend: string;
   vpaeVersion: string;
-  /** Seconds of training over all sessions. */
+  /** Seconds of training over all sessions, up to `clock` (ms). */
   wallTime: number;
+  clock: number;
   plan: Plan;
   world: World;
   dit: Dit;
@@ -121,7 +122,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
           checkpoint(state, run, emit);
           return finish();
         }
-        const losses = cycle(state, phase);
+        const { losses, stats } = cycle(state, phase);
         for (const [name, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) {
             status = "failed";
@@ -134,16 +135,16 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         const now = Date.now();
         const sps = 1000 / Math.max(1, now - last);
         last = now;
-        run.appendMetrics({ step: state.globalStep, phase: phase.name, phaseStep: state.phaseStep, time: now, losses, stats: {} });
-        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps, stepsPerSecond: sps, time: now, losses, stats: {} });
+        run.appendMetrics({ step: state.globalStep, phase: phase.name, phaseStep: state.phaseStep, time: now, losses, stats });
+        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps, stepsPerSecond: sps, time: now, losses, stats });
         if (opts.leakCheck) {
           const n = tf.memory().numTensors;
           if (tensors >= 0 && n !== tensors) throw new Error(`tensor leak: ${tensors} -> ${n} tensors after step ${state.globalStep}`);
           tensors = n;
         }
         const atEnd = state.phaseStep === phase.steps;
-        if (plan.checkpoint.every > 0 && (state.phaseStep % plan.checkpoint.every === 0 || atEnd)) checkpoint(state, run, emit);
-        else if (atEnd) checkpoint(state, run, emit); // every phase ends with a checkpoint, even with every = 0
+        // Every phase ends with a checkpoint, also with checkpoint.every = 0.
+        if (atEnd || (plan.checkpoint.every > 0 && state.phaseStep % plan.checkpoint.every === 0)) checkpoint(state, run, emit);
         if ((plan.eval.every > 0 && state.phaseStep % plan.eval.every === 0) || atEnd) evaluate(state, run, phase, emit);
       }
       run.phaseFinished(state.phaseIndex);
@@ -189,7 +190,7 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
     noise: new Rng(plan.seed, "noise"),
     drop: new Rng(plan.seed, "drop"),
   };
-  return { plan, world, dit: new Dit(shape), shape, params, emas: new Map(), optimizers: new Map(), rng, frozen: new Set(), phaseIndex: 0, phaseStep: 0, globalStep: 0, backend, vpaeVersion, wallTime: 0 };
+  return { plan, world, dit: new Dit(shape), shape, params, emas: new Map(), optimizers: new Map(), rng, frozen: new Set(), phaseIndex: 0, phaseStep: 0, globalStep: 0, backend, vpaeVersion, wallTime: 0, clock: Date.now() };
 }
 
 function emaKey(role: string, decay: number): string {
@@ -223,17 +224,20 @@ function ensureOptimizers(state: State, phase: Phase): void {
 
 // ---- one cycle of updates ----
 
-function cycle(state: State, phase: Phase): Record<string, number> {
+/** One cycle: every role's update count, then the EMA copies. Returns the last value of each loss and statistic. */
+function cycle(state: State, phase: Phase): { losses: Record<string, number>; stats: Record<string, number> } {
   const losses: Record<string, number> = {};
+  const stats: Record<string, number> = {};
   for (const u of phase.updates) {
     for (let k = 0; k < u.count; k++) {
       const terms = phase.losses.filter((l) => trains(l) === u.role);
-      const values = update(state, phase, u.role, terms);
-      for (const [name, v] of Object.entries(values)) losses[name] = v;
+      const out = update(state, phase, u.role, terms);
+      Object.assign(losses, out.losses);
+      Object.assign(stats, out.stats);
     }
   }
   for (const e of phase.ema) emaUpdate(state.emas.get(emaKey(e.role, e.decay))!, state.params.get(e.role)!, e.decay);
-  return losses;
+  return { losses, stats };
 }
 
 function trains(l: Loss): string {
@@ -241,12 +245,11 @@ function trains(l: Loss): string {
 }
 
 /** One optimizer update of `role` on the phase's loss terms that train it. */
-function update(state: State, phase: Phase, role: string, terms: Loss[]): Record<string, number> {
+function update(state: State, phase: Phase, role: string, terms: Loss[]): { losses: Record<string, number>; stats: Record<string, number> } {
   const params = state.params.get(role)!;
   const opt = state.optimizers.get(role)!;
   const vars = [...params.values()];
   const batch = state.world.sample(phase.batch, state.rng.data);
-  const b = batch.n;
   const inputs = drawInputs(state, batch, terms);
   const named: Record<string, tf.Scalar> = {};
   const { value, grads } = tf.variableGrads(() => {
@@ -267,16 +270,15 @@ function update(state: State, phase: Phase, role: string, terms: Loss[]): Record
     const g = grads[v.name];
     if (g) byName.set(name, g);
   }
-  const report = opt.apply(params, byName, state.phaseStep, phase.steps, false);
-  const out: Record<string, number> = {};
+  const report = opt.apply(params, byName, state.phaseStep, phase.steps, true);
+  const losses: Record<string, number> = {};
   // sync point: the loss scalars of this update (a handful of floats)
   for (const [name, t] of Object.entries(named)) {
-    out[name] = t.dataSync()[0]!;
+    losses[name] = t.dataSync()[0]!;
     t.dispose();
   }
-  out[`lr/${role}`] = report.lr;
-  void b;
-  return out;
+  const stats: Record<string, number> = { [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
+  return { losses, stats };
 }
 
 interface Inputs {
@@ -401,6 +403,9 @@ function restore(state: State, ck: CheckpointState): void {
 }
 
 function checkpoint(state: State, run: RunDir, emit: (e: RunEvent) => void): void {
+  const now = Date.now();
+  state.wallTime += (now - state.clock) / 1000;
+  state.clock = now;
   const saved = run.saveCheckpoint(snapshot(state));
   emit({ type: "checkpoint", step: state.globalStep, file: saved.file, time: Date.now() });
 }
