@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 import { compileFile, type CompileResult, type Host } from "../compiler/program.js";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import type { SpritesSettings } from "../runtime/engine/world/sprites.js";
 
 /** The repository root (dist/test/helpers.js -> ../..). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -54,6 +55,26 @@ export function tempDir(files: Record<string, string>, prefix = "vpae-test-"): s
   }
   return dir;
 }
+
+/** A small two-sprite world with an open speed, for world and metric tests. */
+export const SPRITES_WORLD: SpritesSettings = {
+  kind: "sprites",
+  frames: 6,
+  height: 8,
+  width: 8,
+  channels: 3,
+  sprites: { min: 1, max: 2 },
+  spriteSize: { min: 2, max: 3 },
+  shapes: ["square"],
+  palette: 6,
+  background: "flat",
+  directions: 4,
+  speeds: [1, 2],
+  secondSprite: "free",
+  wrap: true,
+  trainClips: 1000,
+  evalClips: 32,
+};
 
 /** A minimal valid experiment, for tests that tweak one thing. */
 export const MINIMAL = `experiment tiny {

@@ -2,29 +2,13 @@
 // noise near 0, and each kind of damage costs the score that names it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SPRITES_WORLD } from "../helpers.js";
 import { Rng } from "../../runtime/engine/rng.js";
 import { createWorld, type SpritesClipTruth, type SpritesSettings, type SpritesWorld } from "../../runtime/engine/world/sprites.js";
 import type { WorldBatch } from "../../runtime/engine/world/types.js";
 import { METRIC_CONSTANTS, featureFd, frechetDistance, scoreClips, sqrtPsd, symmetricEigen, type Scores } from "../../runtime/engine/eval/metrics.js";
 
-const BASE: SpritesSettings = {
-  kind: "sprites",
-  frames: 6,
-  height: 8,
-  width: 8,
-  channels: 3,
-  sprites: { min: 1, max: 2 },
-  spriteSize: { min: 2, max: 3 },
-  shapes: ["square"],
-  palette: 6,
-  background: "flat",
-  directions: 4,
-  speeds: [1, 2],
-  secondSprite: "free",
-  wrap: true,
-  trainClips: 1000,
-  evalClips: 64,
-};
+const BASE: SpritesSettings = { ...SPRITES_WORLD, evalClips: 64 };
 
 /** The plan's toy world (experiments/lib/toy.vpae) and a larger, busier one. */
 const WORLDS: Record<string, SpritesSettings> = {

@@ -2,28 +2,12 @@
 // that follows the prompt, several futures per condition, and cheap generation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SPRITES_WORLD } from "../helpers.js";
 import { Rng } from "../../runtime/engine/rng.js";
 import { createWorld, positionAt, shapeMask, spritePalette, type SpritesClipTruth, type SpritesSettings } from "../../runtime/engine/world/sprites.js";
 import type { WorldBatch } from "../../runtime/engine/world/types.js";
 
-const BASE: SpritesSettings = {
-  kind: "sprites",
-  frames: 6,
-  height: 8,
-  width: 8,
-  channels: 3,
-  sprites: { min: 1, max: 2 },
-  spriteSize: { min: 2, max: 3 },
-  shapes: ["square"],
-  palette: 6,
-  background: "flat",
-  directions: 4,
-  speeds: [1, 2],
-  secondSprite: "free",
-  wrap: true,
-  trainClips: 1000,
-  evalClips: 32,
-};
+const BASE: SpritesSettings = SPRITES_WORLD;
 
 const world = (over: Partial<SpritesSettings> = {}, seed = 7) => createWorld({ ...BASE, ...over }, seed);
 

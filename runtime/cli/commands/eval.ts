@@ -2,16 +2,14 @@
 // with the diffusion latency per video (model time only), all in one process.
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
+import { openTrainedFromArgs, trainedOptions } from "../trained.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 
 export const evalSpec: Record<string, OptionSpec> = {
   nfe: { value: true, valueName: "N,N,...", help: "network evaluations per video to test (default: the plan's eval.nfe); the model's own NFE uses its sampler (e.g. 100 = 50 steps x CFG), others that many plain Euler steps" },
   samples: { value: true, valueName: "N", help: "clips of the fixed evaluation set (default: the plan's eval.samples)" },
-  role: { value: true, valueName: "teacher|student", help: "which model (default: the student when the plan has one)" },
-  raw: { help: "use the raw weights instead of their EMA" },
-  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
-  backend: { value: true, valueName: "B", help: "tensor backend (default auto)" },
   json: { help: "print the results as JSON" },
+  ...trainedOptions,
 };
 export const evalUsage = "vpae eval <run|checkpoint> [--nfe 1,4,100] [--samples N] [--role teacher|student] [--raw] [--json]";
 export const evalSummary = "Score a trained model on the world's fixed evaluation clips: semantic alignment, temporal coherence and frame quality (0-100, docs/metrics.md), direction accuracy, and the diffusion latency per video for each NFE.";
@@ -25,21 +23,12 @@ export async function parseCounts(text: string | undefined, what: string, comman
 
 export async function runEval(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("eval", argv, evalSpec);
-  if (args.positionals.length !== 1) throw new UsageError("eval takes one run (folder, name or hash prefix) or checkpoint file", "eval");
   const nfes = await parseCounts(option(args, "nfe"), "--nfe", "eval");
   const samples = (await parseCounts(option(args, "samples"), "--samples", "eval"))?.[0];
-  const role = option(args, "role");
-  if (role !== undefined && role !== "teacher" && role !== "student") throw new UsageError("--role is teacher or student", "eval");
-  const { initBackend } = await import("../../engine/tf.js");
+  const opened = await openTrainedFromArgs(args, io, "eval");
+  if (!opened) return EXIT_DIAGNOSTICS;
+  const { trained, backend } = opened;
   const inf = await import("../../engine/inference.js");
-  const backend = await initBackend((option(args, "backend") ?? "auto") as "auto");
-  let trained;
-  try {
-    trained = await inf.openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw") });
-  } catch (err) {
-    io.stderr(`vpae eval: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_DIAGNOSTICS;
-  }
   const plan = trained.plan;
   const batch = trained.model.world.evalBatch(samples ?? plan.eval.samples);
   const rows = [];
@@ -47,10 +36,10 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
     rows.push(inf.evaluateAt(trained.model, trained.params, inf.ownSampler(trained), batch, nfe, plan.seed ^ 0x5eed).summary);
   }
   if (flag(args, "json")) {
-    io.stdout(JSON.stringify({ run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend: backend.name, samples: batch.n, results: rows }, null, 2) + "\n");
+    io.stdout(JSON.stringify({ run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, samples: batch.n, results: rows }, null, 2) + "\n");
     return EXIT_OK;
   }
-  io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} evaluation clips, backend ${backend.name}\n\n`);
+  io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} evaluation clips, backend ${backend}\n\n`);
   io.stdout(`${"NFE".padStart(5)}  ${"semantic".padStart(8)}  ${"temporal".padStart(8)}  ${"quality".padStart(8)}  ${"mean".padStart(6)}  ${"direction".padStart(9)}  latency/video\n`);
   for (const r of rows) {
     const mean = (r.semantic_alignment + r.temporal_coherence + r.frame_quality) / 3;

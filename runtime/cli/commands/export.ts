@@ -1,38 +1,27 @@
 // vpae export <run|checkpoint> -o model.safetensors: one role's weights (its EMA by default) as a small
 // standalone safetensors file, e.g. the trained toy teacher that the distillation experiments load.
-import { flag, option, parseArgs, type OptionSpec } from "../args.js";
+import { option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
+import { openTrainedFromArgs, trainedOptions } from "../trained.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 
 export const exportSpec: Record<string, OptionSpec> = {
   output: { short: "o", value: true, valueName: "FILE.safetensors", help: "where to write (required)" },
-  role: { value: true, valueName: "teacher|student", help: "which model (default: the student when the plan has one)" },
-  raw: { help: "export the raw weights instead of their EMA" },
-  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
+  ...trainedOptions,
 };
 export const exportUsage = "vpae export <run|checkpoint> -o FILE.safetensors [--role teacher|student] [--raw]";
 export const exportSummary = "Write one role's weights (EMA by default) as `<role>/<name>` tensors, with the run's plan hash, step and source in the metadata.";
 
 export async function runExport(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("export", argv, exportSpec);
-  if (args.positionals.length !== 1) throw new UsageError("export takes one run or checkpoint", "export");
   const out = option(args, "output");
   if (!out) throw new UsageError("export needs -o FILE.safetensors", "export");
-  const role = option(args, "role");
-  if (role !== undefined && role !== "teacher" && role !== "student") throw new UsageError("--role is teacher or student", "export");
-  const { initBackend } = await import("../../engine/tf.js");
-  await initBackend("auto");
-  const inf = await import("../../engine/inference.js");
+  const opened = await openTrainedFromArgs(args, io, "export");
+  if (!opened) return EXIT_DIAGNOSTICS;
+  const { trained } = opened;
   const { writeSafetensors } = await import("../../engine/io/safetensors.js");
   const { mkdirSync } = await import("node:fs");
   const { dirname } = await import("node:path");
-  let trained;
-  try {
-    trained = await inf.openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw") });
-  } catch (err) {
-    io.stderr(`vpae export: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_DIAGNOSTICS;
-  }
   const tensors = new Map<string, { dtype: "F32"; shape: number[]; data: Float32Array }>();
   for (const [name, v] of trained.params) tensors.set(`${trained.role}/${name}`, { dtype: "F32", shape: [...v.shape], data: v.dataSync() as Float32Array });
   mkdirSync(dirname(out), { recursive: true });

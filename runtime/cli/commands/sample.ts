@@ -2,39 +2,28 @@
 import { join } from "node:path";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
-import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
+import { openTrainedFromArgs, trainedOptions } from "../trained.js";
+import { EXIT_DIAGNOSTICS, EXIT_OK } from "../errors.js";
 import { parseCounts } from "./eval.js";
 
 export const sampleSpec: Record<string, OptionSpec> = {
   nfe: { value: true, valueName: "N", help: "network evaluations per video (default: the model's own sampler)" },
   samples: { value: true, valueName: "N", help: "clips (default 8)" },
   output: { short: "o", value: true, valueName: "FILE.gif", help: "where to write the grid (default: the run's samples/ folder)" },
-  role: { value: true, valueName: "teacher|student", help: "which model (default: the student when the plan has one)" },
-  raw: { help: "use the raw weights instead of their EMA" },
-  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
-  backend: { value: true, valueName: "B", help: "tensor backend (default auto)" },
   json: { help: "print what was written as JSON" },
+  ...trainedOptions,
 };
 export const sampleUsage = "vpae sample <run|checkpoint> [--nfe N] [--samples N] [-o grid.gif] [--role teacher|student]";
 export const sampleSummary = "Generate clips from the fixed evaluation set's condition frames and prompts, and write a GIF grid: condition frame, real clip, generated clip.";
 
 export async function runSample(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("sample", argv, sampleSpec);
-  if (args.positionals.length !== 1) throw new UsageError("sample takes one run (folder, name or hash prefix) or checkpoint file", "sample");
   const nfe = (await parseCounts(option(args, "nfe"), "--nfe", "sample"))?.[0];
   const n = (await parseCounts(option(args, "samples"), "--samples", "sample"))?.[0] ?? 8;
-  const role = option(args, "role");
-  if (role !== undefined && role !== "teacher" && role !== "student") throw new UsageError("--role is teacher or student", "sample");
-  const { initBackend } = await import("../../engine/tf.js");
+  const opened = await openTrainedFromArgs(args, io, "sample");
+  if (!opened) return EXIT_DIAGNOSTICS;
+  const { trained } = opened;
   const inf = await import("../../engine/inference.js");
-  await initBackend((option(args, "backend") ?? "auto") as "auto");
-  let trained;
-  try {
-    trained = await inf.openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw") });
-  } catch (err) {
-    io.stderr(`vpae sample: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_DIAGNOSTICS;
-  }
   const own = inf.ownSampler(trained);
   const k = nfe ?? own.nfe;
   const batch = trained.model.world.evalBatch(n);

@@ -1,0 +1,31 @@
+// What eval, sample and export share: the options that pick trained weights, and opening them.
+import { flag, option, type OptionSpec, type ParsedArgs } from "./args.js";
+import type { Io } from "./common.js";
+import { UsageError } from "./errors.js";
+import type { Trained } from "../engine/inference.js";
+
+export const trainedOptions: Record<string, OptionSpec> = {
+  role: { value: true, valueName: "teacher|student", help: "which model (default: the student when the plan has one)" },
+  raw: { help: "use the raw weights instead of their EMA" },
+  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
+  backend: { value: true, valueName: "B", help: "tensor backend (default auto)" },
+};
+
+/** Initialises the backend and opens the weights the command's arguments name; problems are printed. */
+export async function openTrainedFromArgs(args: ParsedArgs, io: Io, command: string): Promise<{ trained: Trained; backend: string } | undefined> {
+  if (args.positionals.length !== 1) throw new UsageError(`${command} takes one run (folder, name or hash prefix) or checkpoint file`, command);
+  const role = option(args, "role");
+  if (role !== undefined && role !== "teacher" && role !== "student") throw new UsageError("--role is teacher or student", command);
+  const { initBackend } = await import("../engine/tf.js");
+  const backend = option(args, "backend") ?? "auto";
+  if (!["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, command);
+  const info = await initBackend(backend as "auto");
+  const { openTrained } = await import("../engine/inference.js");
+  try {
+    const trained = await openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw") });
+    return { trained, backend: info.name };
+  } catch (err) {
+    io.stderr(`vpae ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return undefined;
+  }
+}
