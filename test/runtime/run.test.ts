@@ -139,3 +139,16 @@ test("plans the runtime cannot run yet are refused with a list, not a crash", ()
   assert.match(r.stderr, /cannot run micro_distill yet/);
   assert.match(r.stderr, /loss vsd \(vsd\) in phase priming/);
 });
+
+test("vpae run --json prints one typed event per line", () => {
+  const runs = tempDir({});
+  const r = runCli(["run", MICRO, "--runs-dir", runs, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; step?: number; losses?: Record<string, number>; stats?: Record<string, number> });
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ["run-start", "phase-start", "step", "checkpoint", "eval", "phase-end", "run-end"]) assert.ok(types.has(t), `a ${t} event`);
+  const steps = events.filter((e) => e.type === "step");
+  assert.equal(steps.length, 8);
+  assert.ok(steps.every((e) => Number.isFinite(e.losses!["flow_matching"]) && Number.isFinite(e.stats!["grad_norm/teacher"] ?? e.stats!["grad_norm/student"])));
+  assert.equal(events[events.length - 1]!.type, "run-end");
+});
