@@ -15,6 +15,8 @@ import { renderHuman } from "../dist/compiler/diagnostics/render.js";
 import { compileFile, parseSetOverride } from "../dist/compiler/program.js";
 import { readParamsFile } from "../dist/compiler/params-file.js";
 import { parsePlan } from "../dist/compiler/plan-file.js";
+// The minimal valid experiment the tests use, as the base of the tool-made examples.
+import { MINIMAL } from "../dist/test/helpers.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CASES = "test/compiler/diagnostics/cases";
@@ -91,20 +93,6 @@ function caseExample(code, cases) {
   return undefined;
 }
 
-const MINIMAL = `experiment tiny {
-  world { frames = 4  size = 8 }
-  teacher {
-    init = checkpoint("teacher.safetensors")
-    arch { width = 32  depth = 2  heads = 2 }
-  }
-  student { init = teacher }
-  phase distill {
-    steps = 10
-    optimizer student { lr = 1e-4 }
-    loss c_sds { }
-  }
-}
-`;
 
 /** Examples for the codes that no .vpae file produces: made by calling the code that reports them. */
 function toolExample(code) {

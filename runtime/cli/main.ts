@@ -5,81 +5,30 @@ import { processIo, type Io } from "./common.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
 import { COMPILER_VERSION } from "../../compiler/version.js";
 
+export interface CommandModule {
+  run: (argv: string[], io: Io) => Promise<number>;
+  usage: string;
+  summary: string;
+  spec: Record<string, OptionSpec>;
+}
+
 interface Command {
   summary: string;
   /** Loaded on demand, so `vpae check` never loads what `vpae run` needs. */
-  load: () => Promise<{ run: (argv: string[], io: Io) => Promise<number>; usage: string; summary: string; spec: Record<string, OptionSpec> }>;
+  load: () => Promise<CommandModule>;
 }
 
 const commands: Record<string, Command> = {
-  check: {
-    summary: "check .vpae files and every sweep member; print problems",
-    load: async () => {
-      const m = await import("./commands/check.js");
-      return { run: m.runCheck, usage: m.checkUsage, summary: m.checkSummary, spec: m.checkSpec };
-    },
-  },
-  compile: {
-    summary: "compile to an execution plan (JSON/YAML); --list shows sweep members",
-    load: async () => {
-      const m = await import("./commands/compile.js");
-      return { run: m.runCompile, usage: m.compileUsage, summary: m.compileSummary, spec: m.compileSpec };
-    },
-  },
-  fmt: {
-    summary: "print .vpae files in canonical form (--check: only report, --write: rewrite in place)",
-    load: async () => {
-      const m = await import("./commands/fmt.js");
-      return { run: m.runFmt, usage: m.fmtUsage, summary: m.fmtSummary, spec: m.fmtSpec };
-    },
-  },
-  plan: {
-    summary: "one-screen summary of what a run would do; --diff A B shows what changed and what re-runs",
-    load: async () => {
-      const m = await import("./commands/plan.js");
-      return { run: m.runPlan, usage: m.planUsage, summary: m.planSummary, spec: m.planSpec };
-    },
-  },
-  run: {
-    summary: "execute a plan on real tensors (checkpoints, evaluation, resume)",
-    load: async () => {
-      const m = await import("./commands/run.js");
-      return { run: m.runRun, usage: m.runUsage, summary: m.runSummary, spec: m.runSpec };
-    },
-  },
-  eval: {
-    summary: "score a trained run or checkpoint at several NFE, with latency",
-    load: async () => {
-      const m = await import("./commands/eval.js");
-      return { run: m.runEval, usage: m.evalUsage, summary: m.evalSummary, spec: m.evalSpec };
-    },
-  },
-  sample: {
-    summary: "write GIF grids of generated clips beside their condition frames",
-    load: async () => {
-      const m = await import("./commands/sample.js");
-      return { run: m.runSample, usage: m.sampleUsage, summary: m.sampleSummary, spec: m.sampleSpec };
-    },
-  },
-  export: {
-    summary: "write one role's trained weights as a standalone safetensors file",
-    load: async () => {
-      const m = await import("./commands/export.js");
-      return { run: m.runExport, usage: m.exportUsage, summary: m.exportSummary, spec: m.exportSpec };
-    },
-  },
-  doctor: {
-    summary: "which tensor backends work here and which one `auto` picks",
-    load: async () => {
-      const m = await import("./commands/doctor.js");
-      return { run: m.runDoctor, usage: m.doctorUsage, summary: m.doctorSummary, spec: m.doctorSpec };
-    },
-  },
+  check: { summary: "check .vpae files and every sweep member; print problems", load: async () => (await import("./commands/check.js")).command },
+  compile: { summary: "compile to an execution plan (JSON/YAML); --list shows sweep members", load: async () => (await import("./commands/compile.js")).command },
+  fmt: { summary: "print .vpae files in canonical form (--check: only report, --write: rewrite in place)", load: async () => (await import("./commands/fmt.js")).command },
+  plan: { summary: "one-screen summary of what a run would do; --diff A B shows what changed and what re-runs", load: async () => (await import("./commands/plan.js")).command },
+  run: { summary: "execute a plan on real tensors (checkpoints, evaluation, resume)", load: async () => (await import("./commands/run.js")).command },
+  eval: { summary: "score a trained run or checkpoint at several NFE, with latency", load: async () => (await import("./commands/eval.js")).command },
+  sample: { summary: "write GIF grids of generated clips beside their condition frames", load: async () => (await import("./commands/sample.js")).command },
+  export: { summary: "write one role's trained weights as a standalone safetensors file", load: async () => (await import("./commands/export.js")).command },
+  doctor: { summary: "which tensor backends work here and which one `auto` picks", load: async () => (await import("./commands/doctor.js")).command },
 };
-
-export function registerCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
 
 function topHelp(): string {
   const lines = [

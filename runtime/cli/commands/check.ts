@@ -35,3 +35,6 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   }
   return errors > 0 ? EXIT_DIAGNOSTICS : EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runCheck, usage: checkUsage, summary: checkSummary, spec: checkSpec };

@@ -64,3 +64,6 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   } else if (!flag(args, "json")) io.stdout(text);
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runCompile, usage: compileUsage, summary: compileSummary, spec: compileSpec };

@@ -32,3 +32,6 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
   if (!probes.find((p) => p.name === "tensorflow-gpu")?.usable) io.stdout(`\n${CUDA_HELP.join("\n")}\n`);
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runDoctor, usage: doctorUsage, summary: doctorSummary, spec: doctorSpec };

@@ -47,3 +47,6 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   }
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runEval, usage: evalUsage, summary: evalSummary, spec: evalSpec };

@@ -35,3 +35,6 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   io.stdout(`wrote ${out}: ${trained.source} weights of ${trained.plan.experiment} (${tensors.size} tensors, sha256 ${sha.slice(0, 16)}...)\n`);
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runExport, usage: exportUsage, summary: exportSummary, spec: exportSpec };

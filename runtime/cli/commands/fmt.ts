@@ -82,3 +82,6 @@ export async function runFmt(argv: string[], io: Io): Promise<number> {
   if (failed > 0) return EXIT_DIAGNOSTICS;
   return check && changed.length > 0 ? EXIT_DIAGNOSTICS : EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runFmt, usage: fmtUsage, summary: fmtSummary, spec: fmtSpec };

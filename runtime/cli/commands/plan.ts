@@ -39,3 +39,6 @@ export async function runPlan(argv: string[], io: Io): Promise<number> {
   } else io.stdout(renderPlanSummary(plan));
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runPlan, usage: planUsage, summary: planSummary, spec: planSpec };

@@ -86,3 +86,6 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     process.off("SIGINT", onSigint);
   }
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runRun, usage: runUsage, summary: runSummary, spec: runSpec };

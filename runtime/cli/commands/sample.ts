@@ -37,3 +37,6 @@ export async function runSample(argv: string[], io: Io): Promise<number> {
   else io.stdout(`wrote ${out}: ${n} clips at ${k} NFE (${trained.source} weights; ${(latencyMs / n).toFixed(1)} ms per video)\n`);
   return EXIT_OK;
 }
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runSample, usage: sampleUsage, summary: sampleSummary, spec: sampleSpec };
