@@ -7,6 +7,9 @@ import { didYouMean } from "./diagnostics/suggest.js";
 import { formatNumber } from "./eval.js";
 import type { PlanBody } from "./lower.js";
 import type * as P from "./plan/schema.js";
+import { trainedRole } from "./plan/roles.js";
+
+export { trainedRole };
 
 /** The span recorded for a pointer, or for its nearest recorded ancestor. */
 export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback?: Span): Span | undefined {
@@ -19,21 +22,6 @@ export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback
   }
 }
 
-/** The role a loss term updates. */
-export function trainedRole(l: P.Loss): string {
-  switch (l.kind) {
-    case "flow_matching":
-    case "diffusion":
-      return l.role;
-    case "gan_discriminator":
-    case "r1":
-    case "approx_r1":
-    case "str1":
-      return l.discriminator;
-    default:
-      return "student";
-  }
-}
 
 const DISTILLATION = new Set(["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "gan_generator"]);
 

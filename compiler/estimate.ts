@@ -16,7 +16,7 @@
 //   discriminator), which run one after the other.
 import type { Architecture, Discriminator, Phase, Plan } from "./plan/schema.js";
 import { headParameterCount, loraParameterCount } from "./model-size.js";
-import { trainedRole } from "./check.js";
+import { trainedRole } from "./plan/roles.js";
 
 export interface RoleMemory {
   role: string;
@@ -186,15 +186,11 @@ export function callsPerUpdate(plan: Plan, phase: Phase): { teacher: number; fak
       case "gan_generator":
         discriminator += 1;
         break;
-      case "gan_discriminator":
+      case "gan_discriminator": // real and fake
+      case "str1": // spatial and temporal perturbations
         discriminator += 2 * count(l.discriminator);
         break;
       case "approx_r1":
-        discriminator += count(l.discriminator);
-        break;
-      case "str1":
-        discriminator += 2 * count(l.discriminator);
-        break;
       case "r1":
         discriminator += count(l.discriminator);
         break;

@@ -7,14 +7,4 @@ cd "$(dirname "$0")/.."
 name="${1:?usage: scripts/build-private.sh NAME}"
 out=".build-$name"
 npx tsc -p tsconfig.json --outDir "$out"
-mkdir -p "$out/compiler/plan"
-node --input-type=module -e "
-import { writeFileSync } from 'node:fs';
-const { Ajv } = await import('ajv');
-const standalone = (await import('ajv/dist/standalone/index.js')).default;
-const { planJsonSchema } = await import('./$out/compiler/plan/schema.js');
-const ajv = new Ajv({ allErrors: true, strict: false, inlineRefs: false, code: { source: true, esm: true } });
-const v = ajv.compile(planJsonSchema());
-const gen = standalone.default ?? standalone;
-writeFileSync('$out/compiler/plan/validate-plan.generated.js', 'import { createRequire } from \"node:module\";\nconst require = createRequire(import.meta.url);\n' + gen(ajv, v));
-"
+node scripts/gen-plan-artifacts.js "$out"

@@ -27,6 +27,14 @@ export function pasteFirstFrame(x: tf.Tensor5D, image: tf.Tensor4D): tf.Tensor5D
   });
 }
 
+/** Frame 0 of a video, [B, H, W, C]: the condition image. */
+export function firstFrame(x: tf.Tensor5D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, , h, w, c] = x.shape;
+    return tf.reshape(tf.slice(x, [0, 0, 0, 0, 0], [b, 1, h, w, c]), [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
 /** Frames 1.. of a video (what the losses cover). */
 export function futureFrames(x: tf.Tensor5D): tf.Tensor5D {
   const f = x.shape[1];

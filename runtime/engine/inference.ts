@@ -4,7 +4,7 @@ import type { Plan, Sampler } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
 import { Rng } from "./rng.js";
-import { sampleEuler, toX0 } from "./flow.js";
+import { firstFrame, sampleEuler, toX0 } from "./flow.js";
 import type { Dit } from "./model/dit.js";
 import type { DitShape, ParamSet } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
@@ -29,7 +29,7 @@ export function generate(state: { dit: Dit; shape: DitShape; world: World }, par
   const { n, frames, height, width, channels } = batch;
   const eps = tf.tensor5d(new Rng(seed).normals(batch.video.length), [n, frames, height, width, channels]);
   const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
-  const image = tf.tidy(() => tf.reshape(tf.slice(x0, [0, 0, 0, 0, 0], [n, 1, height, width, channels]), [n, height, width, channels])) as tf.Tensor4D;
+  const image = firstFrame(x0);
   const prompt = tf.tensor1d(batch.prompt, "int32");
   const nullPrompt = tf.fill([n], state.world.directions, "int32") as tf.Tensor1D;
   const mask = tf.ones([n]) as tf.Tensor1D;

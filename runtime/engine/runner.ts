@@ -2,12 +2,13 @@
 // resume, a clean stop at step boundaries and a hard stop on non-finite losses. Reads like a training
 // script: one flat loop, one function per kind of update.
 import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
+import { trainedRole } from "../../compiler/plan/roles.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
 import { Optimizer } from "./optim.js";
 import { sampleTimes, scheduleValue } from "./schedule.js";
-import { noisy, pasteFirstFrame, velocityLoss } from "./flow.js";
+import { firstFrame, noisy, pasteFirstFrame, velocityLoss } from "./flow.js";
 import { evaluateAt, loadRoleParams } from "./inference.js";
 import type { ParamSet, DitShape } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
@@ -230,7 +231,7 @@ function cycle(state: State, phase: Phase): { losses: Record<string, number>; st
   const stats: Record<string, number> = {};
   for (const u of phase.updates) {
     for (let k = 0; k < u.count; k++) {
-      const terms = phase.losses.filter((l) => trains(l) === u.role);
+      const terms = phase.losses.filter((l) => trainedRole(l) === u.role);
       const out = update(state, phase, u.role, terms);
       Object.assign(losses, out.losses);
       Object.assign(stats, out.stats);
@@ -238,10 +239,6 @@ function cycle(state: State, phase: Phase): { losses: Record<string, number>; st
   }
   for (const e of phase.ema) emaUpdate(state.emas.get(emaKey(e.role, e.decay))!, state.params.get(e.role)!, e.decay);
   return { losses, stats };
-}
-
-function trains(l: Loss): string {
-  return l.kind === "flow_matching" ? l.role : "";
 }
 
 /** One optimizer update of `role` on the phase's loss terms that train it. */
@@ -301,7 +298,7 @@ function drawInputs(state: State, batch: WorldBatch, terms: Loss[]): Inputs {
   const prompt = new Int32Array(n);
   for (let i = 0; i < n; i++) prompt[i] = state.rng.drop.uniform() < drop ? state.world.directions : batch.prompt[i]!;
   const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
-  const image = tf.tidy(() => tf.reshape(tf.slice(x0, [0, 0, 0, 0, 0], [n, 1, height, width, channels]), [n, height, width, channels])) as tf.Tensor4D;
+  const image = firstFrame(x0);
   const tensors = {
     x0,
     eps: tf.tensor5d(noise, [n, frames, height, width, channels]),
