@@ -459,7 +459,15 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
       loss = { name, kind, fake: role("fake", onlyOne(fakeNames)), guidance: guidance(teacherGuidance), t: dist("t", { kind: "uniform", low: 0.02, high: 0.98 }), weight };
       break;
     case "diffusion":
-      loss = { name, kind, role: role("role", onlyOne(fakeNames)), t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }), weight };
+      loss = {
+        name,
+        kind,
+        role: role("role", onlyOne(fakeNames)),
+        t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }),
+        // the teacher's clamp, so that a zero-initialised LoRA starts from the loss the teacher was trained on
+        minT: r.num("min_t", `${pointer}/minT`, { above: 0, max: 1, default: 0.3 }) ?? 0.3,
+        weight,
+      };
       break;
     case "gan_generator":
     case "gan_discriminator":

@@ -1,18 +1,18 @@
 // Executes a plan: phases in order, each a loop of update cycles, with checkpoints, evaluation, exact
 // resume, a clean stop at step boundaries and a hard stop on non-finite losses. Reads like a training
 // script: one flat loop, one function per kind of update.
-import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
+import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { trainedRole } from "../../compiler/plan/roles.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
 import { Optimizer } from "./optim.js";
-import { sampleTimes, scheduleValue } from "./schedule.js";
-import { firstFrame, noisy, pasteFirstFrame, velocityLoss } from "./flow.js";
 import { evaluateAt, loadRoleParams } from "./inference.js";
 import type { ParamSet, DitShape } from "./model/types.js";
-import type { World, WorldBatch } from "./world/types.js";
-import { Dit, initParams, cloneParams, emaUpdate } from "./model/dit.js";
+import type { World } from "./world/types.js";
+import { initParams } from "./model/dit.js";
+import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
+import { updateRole, type Streams } from "./objectives.js";
 import { createWorld } from "./world/sprites.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
@@ -49,22 +49,12 @@ export interface RunResult {
   reason: string | null;
 }
 
-const SUPPORTED = new Set<Loss["kind"]>(["flow_matching"]);
-
-/** What this runtime cannot run yet, as a readable list (empty when the plan is runnable). */
+/** What this runtime cannot run, as a readable list (empty when the plan is runnable). */
 export function unsupported(plan: Plan): string[] {
   const out: string[] = [];
   if (plan.world.kind !== "sprites") out.push(`world kind ${plan.world.kind} (compile/plan only: vpae has no data for it)`);
   if (!plan.teacher) out.push("a plan without a teacher block");
-  for (const p of plan.phases) for (const l of p.losses) if (!SUPPORTED.has(l.kind)) out.push(`loss ${l.name} (${l.kind}) in phase ${p.name}`);
   return out;
-}
-
-interface Streams {
-  data: Rng;
-  time: Rng;
-  noise: Rng;
-  drop: Rng;
 }
 
 interface State {
@@ -75,10 +65,8 @@ interface State {
   clock: number;
   plan: Plan;
   world: World;
-  dit: Dit;
   shape: DitShape;
-  params: Map<string, ParamSet>; // role -> parameters (teacher, student)
-  emas: Map<string, ParamSet>; // "teacher@0.999" -> EMA copy
+  nets: Nets;
   optimizers: Map<string, Optimizer>;
   rng: Streams;
   frozen: Set<string>;
@@ -173,7 +161,6 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
   const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, plan.seed);
   const teacher = plan.teacher!;
   const shape: DitShape = { arch: teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
-  const params = new Map<string, ParamSet>();
   let teacherParams: ParamSet;
   if (teacher.init.kind === "checkpoint") {
     const file = resolve(baseDir, teacher.init.path);
@@ -183,19 +170,13 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
       throw new RunError(`cannot load the teacher: ${err instanceof Error ? err.message : String(err)} (train one with \`vpae run experiments/teacher.vpae\`, or point teacher.init at a checkpoint)`);
     }
   } else teacherParams = initParams(shape, deriveSeed(plan.seed, "teacher"));
-  params.set("teacher", teacherParams);
-  if (plan.student) params.set("student", plan.student.init === "teacher" ? cloneParams(teacherParams, { trainable: true }) : initParams(shape, deriveSeed(plan.seed, "student")));
   const rng: Streams = {
     data: new Rng(plan.seed, "data"),
     time: new Rng(plan.seed, "time"),
     noise: new Rng(plan.seed, "noise"),
     drop: new Rng(plan.seed, "drop"),
   };
-  return { plan, world, dit: new Dit(shape), shape, params, emas: new Map(), optimizers: new Map(), rng, frozen: new Set(), phaseIndex: 0, phaseStep: 0, globalStep: 0, backend, vpaeVersion, wallTime: 0, clock: Date.now() };
-}
-
-function emaKey(role: string, decay: number): string {
-  return `${role}@${decay}`;
+  return { plan, world, shape, nets: new Nets(plan, shape, teacherParams), optimizers: new Map(), rng, frozen: new Set(), phaseIndex: 0, phaseStep: 0, globalStep: 0, backend, vpaeVersion, wallTime: 0, clock: Date.now() };
 }
 
 function enterPhase(state: State, phase: Phase): void {
@@ -217,10 +198,28 @@ function ensureOptimizers(state: State, phase: Phase): void {
     existing?.dispose();
     state.optimizers.set(o.role, new Optimizer(o));
   }
-  for (const e of phase.ema) {
-    const key = emaKey(e.role, e.decay);
-    if (!state.emas.has(key)) state.emas.set(key, cloneParams(state.params.get(e.role)!, { trainable: false }));
+  // EMA shadows start as copies of their role when the first phase that needs them begins
+  for (const s of shadowsOf(state, phase)) state.nets.ensureShadow(s.key, s.of);
+}
+
+/**
+ * The EMA copies a phase keeps up to date after every cycle: its `ema` entries, the EMA backbone of
+ * every discriminator its losses use (the self-discriminator follows the generator), and the target
+ * network of a consistency term.
+ */
+function shadowsOf(state: State, phase: Phase): { key: string; of: ParamSet; decay: number }[] {
+  const nets = state.nets;
+  const out = phase.ema.map((e) => ({ key: emaKey(e.role, e.decay), of: nets.owned.get(e.role)!, decay: e.decay }));
+  const discs = new Set<string>();
+  for (const l of phase.losses) {
+    if ("discriminator" in l) discs.add(l.discriminator);
+    if (l.kind === "consistency" && l.targetDecay > 0) out.push({ key: targetKey("student", l.targetDecay), of: nets.student, decay: l.targetDecay });
   }
+  for (const name of discs) {
+    const b = nets.discs.get(name)?.plan.backbone;
+    if (b?.kind === "ema") out.push({ key: backboneKey(name), of: nets.owned.get(b.of)!, decay: b.decay });
+  }
+  return out.filter((s, i) => out.findIndex((x) => x.key === s.key) === i);
 }
 
 // ---- one cycle of updates ----
@@ -229,91 +228,20 @@ function ensureOptimizers(state: State, phase: Phase): void {
 function cycle(state: State, phase: Phase): { losses: Record<string, number>; stats: Record<string, number> } {
   const losses: Record<string, number> = {};
   const stats: Record<string, number> = {};
+  const ctx = { plan: state.plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng };
   for (const u of phase.updates) {
+    // a frozen role (the `freeze` entry action) keeps its weights bit for bit
+    if (state.frozen.has(u.role)) continue;
+    const terms = phase.losses.filter((l) => trainedRole(l) === u.role);
+    if (terms.length === 0) continue;
     for (let k = 0; k < u.count; k++) {
-      const terms = phase.losses.filter((l) => trainedRole(l) === u.role);
-      const out = update(state, phase, u.role, terms);
+      const out = updateRole(ctx, u.role, terms, state.optimizers.get(u.role)!);
       Object.assign(losses, out.losses);
       Object.assign(stats, out.stats);
     }
   }
-  for (const e of phase.ema) emaUpdate(state.emas.get(emaKey(e.role, e.decay))!, state.params.get(e.role)!, e.decay);
+  for (const s of shadowsOf(state, phase)) state.nets.updateShadow(s.key, s.of, s.decay);
   return { losses, stats };
-}
-
-/** One optimizer update of `role` on the phase's loss terms that train it. */
-function update(state: State, phase: Phase, role: string, terms: Loss[]): { losses: Record<string, number>; stats: Record<string, number> } {
-  const params = state.params.get(role)!;
-  const opt = state.optimizers.get(role)!;
-  const vars = [...params.values()];
-  const batch = state.world.sample(phase.batch, state.rng.data);
-  const inputs = drawInputs(state, batch, terms);
-  const named: Record<string, tf.Scalar> = {};
-  const { value, grads } = tf.variableGrads(() => {
-    const parts: tf.Scalar[] = [];
-    for (const l of terms) {
-      if (l.kind !== "flow_matching") continue;
-      const weight = scheduleValue(l.weight, state.phaseStep, phase.steps);
-      const loss = flowMatchingLoss(state, params, inputs, l);
-      named[l.name] = tf.keep(loss);
-      parts.push(tf.mul(loss, weight) as tf.Scalar);
-    }
-    return tf.addN(parts) as tf.Scalar;
-  }, vars);
-  value.dispose();
-  tf.dispose(inputs.tensors);
-  const byName = new Map<string, tf.Tensor>();
-  for (const [name, v] of params) {
-    const g = grads[v.name];
-    if (g) byName.set(name, g);
-  }
-  const report = opt.apply(params, byName, state.phaseStep, phase.steps, true);
-  const losses: Record<string, number> = {};
-  // sync point: the loss scalars of this update (a handful of floats)
-  for (const [name, t] of Object.entries(named)) {
-    losses[name] = t.dataSync()[0]!;
-    t.dispose();
-  }
-  const stats: Record<string, number> = { [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
-  return { losses, stats };
-}
-
-interface Inputs {
-  x0: tf.Tensor5D;
-  eps: tf.Tensor5D;
-  t: tf.Tensor1D;
-  image: tf.Tensor4D;
-  prompt: tf.Tensor1D;
-  imageMask: tf.Tensor1D;
-  tensors: tf.Tensor[];
-}
-
-/** Tensors of one batch: clips, noise, times and condition dropout, all from the run's RNG streams. */
-function drawInputs(state: State, batch: WorldBatch, terms: Loss[]): Inputs {
-  const { n, frames, height, width, channels } = batch;
-  const dist = terms.find((l) => l.kind === "flow_matching")?.t ?? { kind: "uniform" as const, low: 0, high: 1 };
-  const times = sampleTimes(dist, n, state.rng.time);
-  const noise = state.rng.noise.normals(batch.video.length);
-  const drop = state.plan.teacher?.condDropout ?? 0;
-  const prompt = new Int32Array(n);
-  for (let i = 0; i < n; i++) prompt[i] = state.rng.drop.uniform() < drop ? state.world.directions : batch.prompt[i]!;
-  const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
-  const image = firstFrame(x0);
-  const tensors = {
-    x0,
-    eps: tf.tensor5d(noise, [n, frames, height, width, channels]),
-    t: tf.tensor1d(times),
-    image,
-    prompt: tf.tensor1d(prompt, "int32"),
-    imageMask: tf.ones([n]) as tf.Tensor1D,
-  };
-  return { ...tensors, tensors: Object.values(tensors) };
-}
-
-function flowMatchingLoss(state: State, params: ParamSet, inputs: Inputs, loss: Extract<Loss, { kind: "flow_matching" }>): tf.Scalar {
-  const xt = pasteFirstFrame(noisy(inputs.x0, inputs.eps, inputs.t), inputs.image);
-  const { out } = state.dit.apply(params, { xt, t: inputs.t, image: inputs.image, imageMask: inputs.imageMask, prompt: inputs.prompt });
-  return velocityLoss(out, inputs.x0, inputs.eps, inputs.t, state.shape.arch.prediction, loss.minT);
 }
 
 // ---- checkpoints ----
@@ -321,8 +249,8 @@ function flowMatchingLoss(state: State, params: ParamSet, inputs: Inputs, loss: 
 function snapshot(state: State): CheckpointState {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   const put = (name: string, t: tf.Tensor) => tensors.set(name, { shape: [...t.shape], data: t.dataSync() as Float32Array });
-  for (const [role, p] of state.params) for (const [name, v] of p) put(`${role}/${name}`, v);
-  for (const [key, p] of state.emas) for (const [name, v] of p) put(`ema:${key}/${name}`, v);
+  for (const [role, p] of state.nets.owned) for (const [name, v] of p) put(`${role}/${name}`, v);
+  for (const [key, p] of state.nets.shadows) for (const [name, v] of p) put(`${key}/${name}`, v);
   const counters: Record<string, number> = {};
   for (const [role, o] of state.optimizers) {
     counters[`opt/${role}/step`] = o.step;
@@ -355,7 +283,7 @@ function snapshot(state: State): CheckpointState {
 
 function restore(state: State, ck: CheckpointState): void {
   const get = (name: string) => ck.tensors.get(name);
-  for (const [role, p] of state.params) {
+  for (const [role, p] of state.nets.owned) {
     for (const [name, v] of p) {
       const t = get(`${role}/${name}`);
       if (!t) throw new RunError(`the checkpoint has no ${role}/${name}`);
@@ -364,14 +292,15 @@ function restore(state: State, ck: CheckpointState): void {
   }
   const extra = ck.meta.extra as { optimizers?: { role: string; kind: string }[]; frozen?: string[] };
   for (const name of extra.frozen ?? []) state.frozen.add(name);
-  // EMA copies and optimizer state: rebuilt from the tensor names.
-  const emaKeys = new Set<string>();
-  for (const name of ck.tensors.keys()) if (name.startsWith("ema:")) emaKeys.add(name.slice(4, name.indexOf("/")));
-  for (const key of emaKeys) {
-    const role = key.slice(0, key.lastIndexOf("@"));
-    const ema = cloneParams(state.params.get(role)!, { trainable: false });
-    for (const [name, v] of ema) v.assign(tf.tensor(get(`ema:${key}/${name}`)!.data as Float32Array, get(`ema:${key}/${name}`)!.shape));
-    state.emas.set(key, ema);
+  // EMA shadows and optimizer state: rebuilt from the tensor names.
+  for (const [full, t] of ck.tensors) {
+    const m = full.match(/^((?:ema|backbone|target):[^/]+)\/(.+)$/);
+    if (!m) continue;
+    let shadow = state.nets.shadows.get(m[1]!);
+    if (!shadow) state.nets.shadows.set(m[1]!, (shadow = new Map()));
+    const value = tf.tensor(t.data as Float32Array, t.shape);
+    shadow.set(m[2]!, tf.variable(value, false));
+    value.dispose();
   }
   for (const o of extra.optimizers ?? []) {
     const phasePlan = state.plan.phases.flatMap((p) => p.optimizers).find((x) => x.role === o.role && x.kind === o.kind)!;
@@ -411,8 +340,8 @@ function checkpoint(state: State, run: RunDir, emit: (e: RunEvent) => void): voi
 
 /** The weights that represent a role for sampling: its EMA when the phase keeps one, else the role itself. */
 function samplingParams(state: State, role: string): ParamSet {
-  for (const [key, p] of state.emas) if (key.startsWith(`${role}@`)) return p;
-  return state.params.get(role)!;
+  for (const [key, p] of state.nets.shadows) if (key.startsWith(`ema:${role}@`)) return p;
+  return state.nets.owned.get(role)!;
 }
 
 function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) => void): void {
@@ -424,7 +353,7 @@ function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) =
   const batch = state.world.evalBatch(plan.eval.samples);
   const results: Record<string, unknown> = {};
   for (const nfe of plan.eval.nfe) {
-    const { summary, video } = evaluateAt(state, params, own, batch, nfe, deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
+    const { summary, video } = evaluateAt({ dit: state.nets.dit, shape: state.shape, world: state.world }, params, own, batch, nfe, deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
     const rel = join("samples", `${phase.name}-step${String(state.globalStep).padStart(6, "0")}-nfe${nfe}.gif`);
     mkdirSync(run.samplesDir, { recursive: true });
     writeSampleGrid(join(run.dir, rel), batch, video, 8);

@@ -132,12 +132,13 @@ test("a non-finite loss stops the run, names the loss and the step, and keeps th
   }
 });
 
-test("plans the runtime cannot run yet are refused with a list, not a crash", () => {
+test("plans the runtime cannot run are refused with a list, not a crash", () => {
   const runs = tempDir({});
-  const r = runCli(["run", "experiments/micro-distill.vpae", "--runs-dir", runs]);
+  const r = runCli(["run", "experiments/paper/vpae-wan14b.vpae", "--runs-dir", runs]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /cannot run micro_distill yet/);
-  assert.match(r.stderr, /loss vsd \(vsd\) in phase priming/);
+  assert.match(r.stderr, /cannot run vpae_wan14b/);
+  assert.match(r.stderr, /world kind video_latent \(compile\/plan only/);
+  assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
 });
 
 test("vpae run --json prints one typed event per line", () => {

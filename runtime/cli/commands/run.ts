@@ -44,7 +44,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const { executePlan, RunError, unsupported } = await import("../../engine/runner.js");
   const missing = unsupported(plan);
   if (missing.length > 0) {
-    io.stderr(`vpae run: this runtime cannot run ${plan.experiment} yet:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
+    io.stderr(`vpae run: this runtime cannot run ${plan.experiment}:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
     return EXIT_DIAGNOSTICS;
   }
   const { plainSink, jsonSink } = await import("../../sinks/plain.js");

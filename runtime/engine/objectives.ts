@@ -1,0 +1,367 @@
+// One optimizer update of one role: draw a batch, evaluate the phase's loss terms that train the role,
+// take the gradients of their weighted sum with respect to the role's own variables, step.
+//
+// What each term computes (x = the generator's clean output, frame 0 = the condition image):
+//   flow_matching  real clip noised to t, regress the velocity (teacher pre-training)
+//   diffusion      the same objective for a fake score, on the generator's samples (no gradient to G)
+//   vsd / dmd      re-noise x to t; the teacher's (guided) and the fake score's x0 estimates there give
+//                  the gradient x0_fake - x0_real on x, i.e. -(s_real - s_fake); dmd also divides it by
+//                  the clip's mean |x - x0_real| (DMD's normalisation), vsd does not
+//   gan_generator  the adversarial G term on D(re-noised x); the gradient reaches G through the
+//                  backbone's activations (the backbone's weights are not updated by it)
+//   gan_discriminator  the D term on re-noised real clips vs re-noised detached generator clips
+//   r1 / approx_r1 / str1  regularisers of D on re-noised real clips
+//   c_sds / sds    re-noise x to t', the frozen teacher (first frame + prompt, guidance from the plan)
+//                  predicts x0, x regresses to it with the teacher side stopped; the two kinds compute
+//                  the same thing (the teacher is image-conditioned either way; see docs/runtime.md)
+//   consistency    (phased) consistency distillation on real clips with a teacher ODE solver step
+//   regression     x from noise regresses to the teacher's multi-step ODE sample from the same noise
+//
+// Random draws come from the run's streams in a fixed order, so resumed runs repeat them exactly.
+import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
+import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
+import { tf } from "./tf.js";
+import type { Rng } from "./rng.js";
+import { sampleTimes, scheduleValue } from "./schedule.js";
+import { firstFrame, futureFrames, noisy, pasteFirstFrame, perClip, sampleEuler, velocityLoss } from "./flow.js";
+import type { Optimizer } from "./optim.js";
+import type { World, WorldBatch } from "./world/types.js";
+import { Nets, targetKey, type Condition, type DiscNet, type Network } from "./nets.js";
+import { discriminatorLoss, generatorLoss } from "./losses/adversarial.js";
+import { distributionMatching, scoreDistillation } from "./losses/distillation.js";
+import { approxR1, r1, str1 } from "./losses/regularizers.js";
+
+export interface Streams {
+  data: Rng;
+  time: Rng;
+  noise: Rng;
+  drop: Rng;
+}
+
+export interface UpdateContext {
+  plan: Plan;
+  phase: Phase;
+  /** 0-based step of the phase (schedules). */
+  phaseStep: number;
+  nets: Nets;
+  world: World;
+  rng: Streams;
+}
+
+export interface UpdateResult {
+  losses: Record<string, number>;
+  stats: Record<string, number>;
+}
+
+/** Runs one optimizer update of `role` on `terms`; returns the loss values and diagnostics. */
+export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer): UpdateResult {
+  const own = ctx.nets.owned.get(role);
+  if (!own) throw new Error(`role ${role} has no network`);
+  const draws = new Draws(ctx, ctx.world.sample(ctx.phase.batch, ctx.rng.data));
+  const named: Record<string, tf.Scalar> = {};
+  const kept: Record<string, tf.Scalar> = {};
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(() => {
+      const parts = terms.map((l) => {
+        const loss = termLoss(draws, l);
+        named[l.name] = tf.keep(loss);
+        return tf.mul(loss, scheduleValue(l.weight, ctx.phaseStep, ctx.phase.steps)) as tf.Scalar;
+      });
+      for (const [k, v] of Object.entries(draws.stats)) kept[k] = tf.keep(v);
+      return tf.addN(parts) as tf.Scalar;
+    }, [...own.values()]);
+  } finally {
+    draws.dispose();
+  }
+  result.value.dispose();
+  const byName = new Map<string, tf.Tensor>();
+  for (const [name, v] of own) {
+    const g = result.grads[v.name];
+    if (g) byName.set(name, g);
+  }
+  const report = opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
+  // sync point: a handful of scalars per update
+  const read = (m: Record<string, tf.Scalar>) => {
+    const out: Record<string, number> = {};
+    for (const [k, t] of Object.entries(m)) {
+      out[k] = t.dataSync()[0]!;
+      t.dispose();
+    }
+    return out;
+  };
+  const losses = read(named);
+  const stats = { ...read(kept), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
+  return { losses, stats };
+}
+
+/** Identity in value, no gradient: a fresh tensor from the values (one read-back). */
+function detach<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync(), x.shape, "float32") as T;
+}
+
+/** The batch of one update and the random draws its terms make, shared between terms where the method shares them. */
+class Draws {
+  readonly x0: tf.Tensor5D;
+  readonly cond: Condition;
+  readonly n: number;
+  readonly dims: [number, number, number, number, number];
+  /** Diagnostics computed in the update (kept across the gradient scope). */
+  readonly stats: Record<string, tf.Scalar> = {};
+  private gen: tf.Tensor5D | undefined;
+  private readonly owned: tf.Tensor[] = [];
+
+  constructor(
+    readonly ctx: UpdateContext,
+    batch: WorldBatch,
+  ) {
+    const { n, frames, height, width, channels } = batch;
+    this.n = n;
+    this.dims = [n, frames, height, width, channels];
+    this.x0 = this.own(tf.tensor5d(batch.video, this.dims));
+    this.cond = {
+      image: this.own(firstFrame(this.x0)),
+      prompt: this.own(tf.tensor1d(batch.prompt, "int32")),
+      nullPrompt: this.own(tf.fill([n], ctx.world.directions, "int32") as tf.Tensor1D),
+      mask: this.own(tf.ones([n]) as tf.Tensor1D),
+    };
+  }
+
+  private own<T extends tf.Tensor>(t: T): T {
+    this.owned.push(t);
+    return t;
+  }
+
+  dispose(): void {
+    tf.dispose(this.owned);
+  }
+
+  get nets(): Nets {
+    return this.ctx.nets;
+  }
+
+  times(dist: Parameters<typeof sampleTimes>[0]): tf.Tensor1D {
+    return tf.tensor1d(sampleTimes(dist, this.n, this.ctx.rng.time));
+  }
+
+  noise(shape: number[] = this.dims): tf.Tensor5D {
+    return tf.tensor(this.ctx.rng.noise.normals(shape.reduce((a, b) => a * b, 1)), shape as [number, number, number, number, number], "float32") as tf.Tensor5D;
+  }
+
+  /** The student's input per the phase: pure noise at t = 1, or a real clip noised to s. */
+  private generatorInput(): { xt: tf.Tensor5D; t: tf.Tensor1D } {
+    const input = this.ctx.phase.input;
+    const eps = this.noise();
+    if (input.kind === "noise") return { xt: pasteFirstFrame(eps, this.cond.image), t: tf.ones([this.n]) as tf.Tensor1D };
+    const s = this.times(input.s);
+    return { xt: pasteFirstFrame(noisy(this.x0, eps, s), this.cond.image), t: s };
+  }
+
+  /**
+   * The generator's clean output for this update (one student evaluation from the phase's input),
+   * computed once per update. Inside the student's own update it carries the gradient; in other roles'
+   * updates the student's weights are not being differentiated, so it acts as data.
+   */
+  generated(): tf.Tensor5D {
+    if (!this.gen) {
+      const { xt, t } = this.generatorInput();
+      const x0 = this.nets.x0({ params: this.nets.student }, xt, t, this.cond);
+      this.gen = pasteFirstFrame(x0, this.cond.image);
+      // diagnostics of the generator's output (the TUI's collapse and static-video alarms)
+      const fut = futureFrames(this.gen);
+      const [, f] = fut.shape;
+      this.stats["gen/mean"] = tf.mean(fut) as tf.Scalar;
+      this.stats["gen/std"] = tf.sqrt(tf.mean(tf.square(tf.sub(fut, tf.mean(fut))))) as tf.Scalar;
+      if (f > 1) {
+        const a = tf.slice(this.gen, [0, 1, 0, 0, 0], [-1, f, -1, -1, -1]);
+        const b = tf.slice(this.gen, [0, 0, 0, 0, 0], [-1, f, -1, -1, -1]);
+        this.stats["gen/frame_diff"] = tf.mean(tf.abs(tf.sub(a, b))) as tf.Scalar;
+      }
+    }
+    return this.gen;
+  }
+
+  disc(name: string): DiscNet {
+    const d = this.nets.discs.get(name);
+    if (!d) throw new Error(`discriminator ${name} is not in the plan`);
+    return d;
+  }
+
+  /** t and eps for D's view of a real and a fake batch, shared or independent as the discriminator says. */
+  dNoise(d: DiscNet): { tReal: tf.Tensor1D; tFake: tf.Tensor1D; epsReal: tf.Tensor5D; epsFake: tf.Tensor5D } {
+    const tReal = this.times(d.plan.t);
+    const tFake = d.plan.sharedT ? tReal : this.times(d.plan.t);
+    const epsReal = this.noise();
+    const epsFake = d.plan.sharedNoise ? epsReal : this.noise();
+    return { tReal, tFake, epsReal, epsFake };
+  }
+
+  /** The teacher's guided x0 estimate of x re-noised to t, as data (no gradient). */
+  teacherRenoised(x: tf.Tensor5D, t: tf.Tensor1D, guidance: number, net: Network = { params: this.nets.teacher }): tf.Tensor5D {
+    return tf.tidy(() => {
+      const xt = pasteFirstFrame(noisy(detach(x), this.noise(), t), this.cond.image);
+      return this.nets.x0(net, xt, t, this.cond, guidance);
+    });
+  }
+}
+
+function termLoss(s: Draws, l: Loss): tf.Scalar {
+  const nets = s.nets;
+  const prediction = nets.shape.arch.prediction;
+  switch (l.kind) {
+    case "flow_matching": {
+      const t = s.times(l.t);
+      const eps = s.noise();
+      // condition dropout (for CFG): the prompt is replaced by the null prompt with the teacher's probability
+      const drop = s.ctx.plan.teacher?.condDropout ?? 0;
+      const prompt = new Int32Array(s.n);
+      const given = s.cond.prompt.dataSync();
+      for (let i = 0; i < s.n; i++) prompt[i] = s.ctx.rng.drop.uniform() < drop ? s.ctx.world.directions : given[i]!;
+      const xt = pasteFirstFrame(noisy(s.x0, eps, t), s.cond.image);
+      const { out } = nets.dit.apply(nets.owned.get(l.role)!, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: tf.tensor1d(prompt, "int32") });
+      return velocityLoss(out, s.x0, eps, t, prediction, l.minT);
+    }
+    case "diffusion": {
+      const x = detach(s.generated());
+      const t = s.times(l.t);
+      const eps = s.noise();
+      const xt = pasteFirstFrame(noisy(x, eps, t), s.cond.image);
+      const net = nets.fake(l.role);
+      const { out } = nets.dit.apply(net.params, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: s.cond.prompt }, net.lora ? { lora: net.lora } : {});
+      return velocityLoss(out, x, eps, t, prediction, l.minT);
+    }
+    case "vsd":
+    case "dmd": {
+      const x = s.generated();
+      const t = s.times(l.t);
+      const xt = pasteFirstFrame(noisy(detach(x), s.noise(), t), s.cond.image);
+      const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
+      const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
+      return distributionMatching(x, real, fake, l.kind === "dmd");
+    }
+    case "gan_generator": {
+      const d = s.disc(l.discriminator);
+      const { tReal, tFake, epsReal, epsFake } = s.dNoise(d);
+      const fake = nets.discriminate(d, s.generated(), tFake, epsFake, s.cond);
+      const real = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, tReal, epsReal, s.cond) : undefined;
+      return generatorLoss(d.plan.loss, fake, real);
+    }
+    case "gan_discriminator": {
+      const d = s.disc(l.discriminator);
+      const { tReal, tFake, epsReal, epsFake } = s.dNoise(d);
+      const real = nets.discriminate(d, s.x0, tReal, epsReal, s.cond);
+      const fake = nets.discriminate(d, detach(s.generated()), tFake, epsFake, s.cond);
+      const p = `d/${d.plan.name}`;
+      s.stats[`${p}/logit_real`] = tf.mean(real) as tf.Scalar;
+      s.stats[`${p}/logit_fake`] = tf.mean(fake) as tf.Scalar;
+      // accuracy: real logits above 0 and fake logits below 0
+      s.stats[`${p}/accuracy`] = tf.div(tf.add(tf.sum(tf.cast(tf.greater(real, 0), "float32")), tf.sum(tf.cast(tf.less(fake, 0), "float32"))), 2 * s.n) as tf.Scalar;
+      return discriminatorLoss(d.plan.loss, real, fake);
+    }
+    case "r1":
+    case "approx_r1":
+    case "str1": {
+      const d = s.disc(l.discriminator);
+      const t = s.times(d.plan.t);
+      const eps = s.noise();
+      const dFn = (x: tf.Tensor5D) => nets.discriminate(d, x, t, eps, s.cond);
+      if (l.kind === "r1") return r1(dFn, s.x0);
+      if (l.kind === "approx_r1") return approxR1(dFn, s.x0, l.sigma, s.noise());
+      const [n, f, , , c] = s.dims;
+      return str1(dFn, s.x0, l.sigmaSpatial, l.sigmaTemporal, s.noise(), s.noise([n, f, 1, 1, c]));
+    }
+    case "c_sds":
+    case "sds": {
+      const x = s.generated();
+      const teacher = s.teacherRenoised(x, s.times(l.t), l.guidance);
+      return scoreDistillation(x, teacher);
+    }
+    case "consistency":
+      return consistencyLoss(s, l);
+    case "regression": {
+      const eps = s.noise();
+      const timesteps = samplerTimesteps(l.teacherSteps, s.ctx.plan.teacher?.sampler.shift ?? 1);
+      const target = tf.tidy(() => {
+        const { video } = sampleEuler((xt, t, conditional) => nets.x0({ params: nets.teacher }, xt, t, conditional ? s.cond : { ...s.cond, prompt: s.cond.nullPrompt }), eps, s.cond.image, { timesteps, guidance: l.guidance });
+        return video;
+      });
+      const x = nets.x0({ params: nets.student }, pasteFirstFrame(eps, s.cond.image), tf.ones([s.n]) as tf.Tensor1D, s.cond);
+      return distance(x, target, l.distance);
+    }
+  }
+}
+
+/**
+ * l2: mean squared difference over the future frames. huber: the pseudo-Huber loss of each clip's
+ * difference, sqrt(|d|^2 + c^2) - c with c = 0.00054 sqrt(dim) (the constant of improved consistency
+ * training), averaged over clips.
+ */
+function distance(x: tf.Tensor5D, target: tf.Tensor5D, kind: "l2" | "huber"): tf.Scalar {
+  return tf.tidy(() => {
+    const d = tf.sub(futureFrames(x), futureFrames(target));
+    if (kind === "l2") return tf.mean(tf.square(d)) as tf.Scalar;
+    const flat = tf.reshape(d, [d.shape[0], -1]);
+    const c = 0.00054 * Math.sqrt(flat.shape[1]!);
+    return tf.mean(tf.sub(tf.sqrt(tf.add(tf.sum(tf.square(flat), 1), c * c)), c)) as tf.Scalar;
+  });
+}
+
+/**
+ * Where the ODE through (x_t, t) with clean estimate x0 is at time s <= t (a DDIM step, which is also
+ * the Euler step of the x0-parameterised flow): (1 - s) x0 + s eps_hat, eps_hat = (x_t - (1 - t) x0) / t.
+ */
+function jumpTo(x0: tf.Tensor5D, xt: tf.Tensor5D, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor5D {
+  return tf.tidy(() => {
+    const tt = perClip(t);
+    const ss = perClip(s);
+    const epsHat = tf.div(tf.sub(xt, tf.mul(tf.sub(1, tt), x0)), tf.maximum(tt, 1e-4));
+    return tf.add(tf.mul(tf.sub(1, ss), x0), tf.mul(ss, epsHat)) as tf.Tensor5D;
+  });
+}
+
+/**
+ * Phased consistency distillation (PCM; plain CD for edges [1, 0]). Per clip: a phase [lo, hi] between
+ * adjacent edges, t ~ U(lo, hi], t' = max(lo, t - solverSteps / teacherSteps). The teacher moves x_t to
+ * x_t' with solverSteps guided Euler steps; the target is the target network's jump from (x_t', t') to
+ * lo (or x_t' itself when t' = lo); the student's jump from (x_t, t) to lo regresses to it.
+ */
+function consistencyLoss(s: Draws, l: Extract<Loss, { kind: "consistency" }>): tf.Scalar {
+  const nets = s.nets;
+  const plan = s.ctx.plan;
+  const dt = 1 / (plan.teacher?.sampler.steps ?? 50);
+  const lo = new Float32Array(s.n);
+  const t = new Float32Array(s.n);
+  const tp = new Float32Array(s.n);
+  const atEdge = new Float32Array(s.n);
+  for (let i = 0; i < s.n; i++) {
+    const k = s.ctx.rng.time.int(l.edges.length - 1);
+    const hi = l.edges[k]!;
+    lo[i] = l.edges[k + 1]!;
+    t[i] = Math.max(1e-4, lo[i]! + (hi - lo[i]!) * (1 - s.ctx.rng.time.uniform()));
+    tp[i] = Math.max(lo[i]!, t[i]! - l.solverSteps * dt);
+    atEdge[i] = tp[i]! <= lo[i]! ? 1 : 0;
+  }
+  const tT = tf.tensor1d(t);
+  const loT = tf.tensor1d(lo);
+  const xt = pasteFirstFrame(noisy(s.x0, s.noise(), tT), s.cond.image);
+  const target = tf.tidy(() => {
+    // teacher: solverSteps Euler steps from t to t' (per clip), with the loss's guidance
+    let x = xt;
+    let cur = t;
+    for (let k = 1; k <= l.solverSteps; k++) {
+      const next = t.map((ti, i) => ti + ((tp[i]! - ti) * k) / l.solverSteps);
+      const curT = tf.tensor1d(cur);
+      const x0 = nets.x0({ params: nets.teacher }, x, curT, s.cond, l.guidance);
+      x = pasteFirstFrame(jumpTo(x0, x, curT, tf.tensor1d(next)), s.cond.image);
+      cur = next;
+    }
+    const tpT = tf.tensor1d(tp);
+    const targetNet = l.targetDecay > 0 ? nets.shadows.get(targetKey("student", l.targetDecay))! : nets.student;
+    const x0Target = nets.x0({ params: targetNet }, detach(x), tpT, s.cond);
+    const jumped = jumpTo(x0Target, x, tpT, loT);
+    const m = perClip(tf.tensor1d(atEdge));
+    return detach(tf.add(tf.mul(m, x), tf.mul(tf.sub(1, m), jumped)) as tf.Tensor5D);
+  });
+  const pred = jumpTo(nets.x0({ params: nets.student }, xt, tT, s.cond), xt, tT, loT);
+  return distance(pred, target, l.distance);
+}
