@@ -18,27 +18,37 @@ export function noisy(x0: tf.Tensor5D, eps: tf.Tensor5D, t: tf.Tensor1D): tf.Ten
   });
 }
 
+// Frame slices go through a rank-3 view [B, F, H*W*C]: the wasm backend slices rank <= 4 natively
+// and falls back to a slow element-by-element path for rank 5.
+
 /** Replaces frame 0 of a video by the condition image [B, H, W, C]. */
 export function pasteFirstFrame(x: tf.Tensor5D, image: tf.Tensor4D): tf.Tensor5D {
   return tf.tidy(() => {
-    const [, f] = x.shape;
-    const rest = tf.slice(x, [0, 1, 0, 0, 0], [-1, f - 1, -1, -1, -1]);
-    return tf.concat([tf.expandDims(image, 1) as tf.Tensor5D, rest], 1);
+    const [b, f, h, w, c] = x.shape;
+    const rest = tf.slice(tf.reshape(x, [b, f, h * w * c]), [0, 1, 0], [b, f - 1, h * w * c]);
+    return tf.reshape(tf.concat([tf.reshape(image, [b, 1, h * w * c]), rest], 1), [b, f, h, w, c]) as tf.Tensor5D;
   });
 }
 
 /** Frame 0 of a video, [B, H, W, C]: the condition image. */
 export function firstFrame(x: tf.Tensor5D): tf.Tensor4D {
   return tf.tidy(() => {
-    const [b, , h, w, c] = x.shape;
-    return tf.reshape(tf.slice(x, [0, 0, 0, 0, 0], [b, 1, h, w, c]), [b, h, w, c]) as tf.Tensor4D;
+    const [b, f, h, w, c] = x.shape;
+    return tf.reshape(tf.slice(tf.reshape(x, [b, f, h * w * c]), [0, 0, 0], [b, 1, h * w * c]), [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+/** Frames from..from+count-1 of a video. */
+export function frames(x: tf.Tensor5D, from: number, count: number): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [b, f, h, w, c] = x.shape;
+    return tf.reshape(tf.slice(tf.reshape(x, [b, f, h * w * c]), [0, from, 0], [b, count, h * w * c]), [b, count, h, w, c]) as tf.Tensor5D;
   });
 }
 
 /** Frames 1.. of a video (what the losses cover). */
 export function futureFrames(x: tf.Tensor5D): tf.Tensor5D {
-  const f = x.shape[1];
-  return tf.slice(x, [0, 1, 0, 0, 0], [-1, f - 1, -1, -1, -1]);
+  return frames(x, 1, x.shape[1] - 1);
 }
 
 export type Prediction = "x0" | "velocity";

@@ -160,7 +160,7 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
   const { dirname, basename, resolve } = await import("node:path");
   const { resolveRun, readRunPlan } = await import("./io/run-dir.js");
   const { latestCheckpoint } = await import("./io/checkpoint.js");
-  const { createWorld } = await import("./world/sprites.js");
+  const { EVAL_SET_SEED, createWorld } = await import("./world/sprites.js");
   const { Dit } = await import("./model/dit.js");
   let runDir: string;
   let checkpoint: string;
@@ -179,7 +179,7 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
   if (plan.world.kind !== "sprites" || !plan.teacher) throw new Error(`${runDir}: this plan has no runnable world or model`);
   const role = opts.role ?? (plan.student ? "student" : "teacher");
   if (role === "student" && !plan.student) throw new Error(`${runDir}: the plan has no student`);
-  const world = createWorld(plan.world, plan.seed);
+  const world = createWorld(plan.world, EVAL_SET_SEED);
   const shape: DitShape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
   const { params, source } = loadRoleParams(checkpoint, role, shape, { preferEma: !opts.raw });
   return { plan, model: { dit: new Dit(shape), shape, world }, params, role, source, checkpoint, runDir };

@@ -23,7 +23,7 @@ import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
 import type { Rng } from "./rng.js";
 import { sampleTimes, scheduleValue } from "./schedule.js";
-import { firstFrame, futureFrames, noisy, pasteFirstFrame, perClip, sampleEuler, velocityLoss } from "./flow.js";
+import { firstFrame, frames, futureFrames, noisy, pasteFirstFrame, perClip, sampleEuler, velocityLoss } from "./flow.js";
 import type { Optimizer } from "./optim.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { Nets, targetKey, type Condition, type DiscNet, type Network } from "./nets.js";
@@ -173,8 +173,8 @@ class Draws {
       this.stats["gen/mean"] = tf.mean(fut) as tf.Scalar;
       this.stats["gen/std"] = tf.sqrt(tf.mean(tf.square(tf.sub(fut, tf.mean(fut))))) as tf.Scalar;
       if (f > 1) {
-        const a = tf.slice(this.gen, [0, 1, 0, 0, 0], [-1, f, -1, -1, -1]);
-        const b = tf.slice(this.gen, [0, 0, 0, 0, 0], [-1, f, -1, -1, -1]);
+        const a = frames(this.gen, 1, f);
+        const b = frames(this.gen, 0, f);
         this.stats["gen/frame_diff"] = tf.mean(tf.abs(tf.sub(a, b))) as tf.Scalar;
       }
     }

@@ -13,7 +13,7 @@ import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
 import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
 import { updateRole, type Streams } from "./objectives.js";
-import { createWorld } from "./world/sprites.js";
+import { EVAL_SET_SEED, createWorld } from "./world/sprites.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
 import type { CheckpointState } from "./io/checkpoint.js";
@@ -158,7 +158,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
 // ---- state ----
 
 function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion: string): State {
-  const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, plan.seed);
+  const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, EVAL_SET_SEED);
   const teacher = plan.teacher!;
   const shape: DitShape = { arch: teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
   let teacherParams: ParamSet;

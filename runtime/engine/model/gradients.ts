@@ -183,13 +183,17 @@ const configs: [string, GradFn, { inputs?: string[]; outputs?: boolean[]; all?: 
   [
     "Concat",
     (dy, saved, attrs) => {
-      // One slice per input (not a split per input, which would cost n^2 for n inputs).
+      // One slice per input (not a split per input, which would cost n^2 for n inputs), through a
+      // rank-3 view [before, axis, after]: wasm slices rank 5 element by element (~100x slower).
+      const g = one(dy);
       const axis = tf.util.parseAxisParam(attrs.axis as number, saved[0]!.shape)[0]!;
+      const before = g.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const after = g.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
       let offset = 0;
       return saved.map((t) => {
-        const begin = t.shape.map((_, i) => (i === axis ? offset : 0));
+        const begin = offset;
         offset += t.shape[axis]!;
-        return () => tf.slice(one(dy), begin, t.shape);
+        return () => tf.reshape(tf.slice(tf.reshape(g, [before, g.shape[axis]!, after]), [0, begin, 0], [before, t.shape[axis]!, after]), t.shape);
       });
     },
     { all: true },
