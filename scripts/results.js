@@ -142,11 +142,14 @@ async function score(run, dir, out, { role }) {
 
 async function runAll(opts) {
   const only = opts.only ? new RegExp(opts.only) : null;
-  // longest first, so that two workers finish together
+  // Seed 0 of every method first, then the ablations, then the other seeds, so that an interrupted
+  // campaign leaves a complete picture; within a seed the longest runs first, so that the two
+  // workers finish together.
   const order = { dmd2: 0, pcm: 1, apt: 2, add: 3, vpae: 4 };
+  const rank = (r) => (r.seed === 0 ? (r.group === "main" ? 0 : 1) : 1 + r.seed);
   const queue = allRuns()
     .filter((r) => !only || only.test(r.id))
-    .sort((a, b) => (order[a.method] ?? 5) - (order[b.method] ?? 5) || a.seed - b.seed);
+    .sort((a, b) => rank(a) - rank(b) || (order[a.method] ?? 5) - (order[b.method] ?? 5));
   const failures = [];
   async function worker() {
     for (let run = queue.shift(); run; run = queue.shift()) {

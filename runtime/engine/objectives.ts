@@ -296,7 +296,7 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
  * difference, sqrt(|d|^2 + c^2) - c with c = 0.00054 sqrt(dim) (the constant of improved consistency
  * training), averaged over clips.
  */
-function distance(x: tf.Tensor5D, target: tf.Tensor5D, kind: "l2" | "huber"): tf.Scalar {
+export function distance(x: tf.Tensor5D, target: tf.Tensor5D, kind: "l2" | "huber"): tf.Scalar {
   return tf.tidy(() => {
     const d = tf.sub(futureFrames(x), futureFrames(target));
     if (kind === "l2") return tf.mean(tf.square(d)) as tf.Scalar;
@@ -310,7 +310,7 @@ function distance(x: tf.Tensor5D, target: tf.Tensor5D, kind: "l2" | "huber"): tf
  * Where the ODE through (x_t, t) with clean estimate x0 is at time s <= t (a DDIM step, which is also
  * the Euler step of the x0-parameterised flow): (1 - s) x0 + s eps_hat, eps_hat = (x_t - (1 - t) x0) / t.
  */
-function jumpTo(x0: tf.Tensor5D, xt: tf.Tensor5D, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor5D {
+export function jumpTo(x0: tf.Tensor5D, xt: tf.Tensor5D, t: tf.Tensor1D, s: tf.Tensor1D): tf.Tensor5D {
   return tf.tidy(() => {
     const tt = perClip(t);
     const ss = perClip(s);
