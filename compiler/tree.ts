@@ -53,10 +53,15 @@ export function blockKey(type: string, label?: string): string {
   return label === undefined ? type : `${type}.${label}`;
 }
 
+/**
+ * A copy whose blocks can be edited without touching the original (sweeps clone the base experiment
+ * for every member). Attributes are shared, not copied: nothing edits an attribute in place (setPath
+ * replaces the attribute whose call arguments it edits).
+ */
 export function cloneNode<N extends TNode>(n: N): N {
-  if (n.kind === "attr") return { ...n, argEdits: new Map(n.argEdits) } as N;
-  const entries = new Map<string, TNode>();
-  for (const [k, v] of n.entries) entries.set(k, cloneNode(v));
+  if (n.kind === "attr") return n;
+  const entries = new Map(n.entries);
+  for (const [k, v] of entries) if (v.kind === "block") entries.set(k, cloneNode(v));
   return { ...n, entries } as N;
 }
 
@@ -191,7 +196,9 @@ export function setPath(target: TBlock, path: readonly Name[], attr: TAttr, bag:
         bag.report(D.unknownOverride, [joinPath(path), `${seg} is a value, not a block`], path[i + 1]!.span);
         return;
       }
-      plain.argEdits.set(next, { expr: attr.expr, scope: attr.scope, span: attr.span });
+      // A copy: the attribute may be shared with the tree this one was cloned from (cloneNode).
+      const argEdits = new Map(plain.argEdits).set(next, { expr: attr.expr, scope: attr.scope, span: attr.span });
+      cur.entries.set(seg, { ...plain, argEdits });
       return;
     }
     if (plain && plain.kind === "block") {

@@ -7,4 +7,4 @@ const bundle = new URL("../chevrotain.min.mjs", import.meta.resolve("chevrotain"
 const chevrotain = (await import(bundle.href)) as typeof Chevrotain;
 
 export const { createToken, Lexer, CstParser, EOF } = chevrotain;
-export type { CstNode, IToken, TokenType, ILexingError, IRecognitionException, IParserErrorMessageProvider, CstElement } from "chevrotain";
+export type { CstNode, IToken, ITokenConfig, TokenType, ILexingError, IRecognitionException, IParserErrorMessageProvider, CstElement } from "chevrotain";

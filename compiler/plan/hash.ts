@@ -1,11 +1,16 @@
 // Content hashes. Canonical JSON (sorted keys, no whitespace) makes a hash independent of key order,
 // comments, formatting and where the source files live.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { Plan } from "./schema.js";
+
+/** JSON.stringify of each key with its colon (`"name":`): plans use a small, fixed set of keys. */
+const quotedKeys = new Map<string, string>();
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) {
+    // A list of plain values (timesteps, betas, taps, ...) serialises the same natively, and faster.
+    if (value.every((v) => v === null || typeof v !== "object")) return JSON.stringify(value);
     let s = "[";
     for (let i = 0; i < value.length; i++) s += (i > 0 ? "," : "") + canonicalJson(value[i]);
     return s + "]";
@@ -17,14 +22,19 @@ export function canonicalJson(value: unknown): string {
   for (const k of keys) {
     const v = obj[k];
     if (v === undefined) continue;
-    s += (first ? "" : ",") + JSON.stringify(k) + ":" + canonicalJson(v);
+    let quoted = quotedKeys.get(k);
+    if (quoted === undefined) quotedKeys.set(k, (quoted = JSON.stringify(k) + ":"));
+    s += (first ? "" : ",") + quoted + canonicalJson(v);
     first = false;
   }
   return s + "}";
 }
 
+// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object: a sweep hashes thousands of texts.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot ? oneShot("sha256", text) : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /** Fields that describe where a plan came from, not what it runs. They stay out of the hash. */
