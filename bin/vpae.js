@@ -11,7 +11,7 @@ const { setFlagsFromString } = require("node:v8");
 // The compiler commands are short-lived: V8's optimising compiler costs them more start-up time than it
 // saves (measured: about 20 ms of a cold `vpae check`). Long-running commands keep it. (V8 only takes a
 // code cache made under the same flags: the bundle's cache is made and used under this one.)
-const compilerCommand = ["check", "compile", "fmt", "plan"].includes(process.argv[2] ?? "");
+const compilerCommand = require("../runtime/cli/compiler-commands.json").includes(process.argv[2] ?? "");
 if (compilerCommand) setFlagsFromString("--no-opt");
 
 // `vpae ... | head` closes the pipe early: that is the reader's choice, not an error.

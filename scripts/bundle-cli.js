@@ -7,13 +7,13 @@
 // - node's built-in modules and `yaml` stay outside (required when used);
 // - params-file.js (which needs yaml) is a chunk of its own, vpae-compiler-params-file.cjs, required on
 //   first use, so that yaml loads only for --params;
-// - the runtime commands (run, eval, sample, export, doctor, which load tfjs) stay ES modules in dist/.
+// - every command but the compiler commands (runtime/cli/compiler-commands.json) stays an ES module in dist/.
 //   bin/vpae.js never sends them to the bundle; should main.js load one anyway, it imports it from dist/.
 // A bundled module sees the import.meta.url it has in dist/, so paths relative to it still work.
 // Usage: node scripts/bundle-cli.js [BUILD_DIR] (default dist; another folder gets no first run, as
 // bin/vpae.js runs dist/ only).
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,13 @@ import { rollup } from "rollup";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.resolve(root, process.argv[2] ?? "dist");
-const RUNTIME_COMMANDS = new Set(["run", "eval", "sample", "export", "doctor"].map((c) => path.join(dist, "runtime", "cli", "commands", `${c}.js`)));
+// Only the compiler commands (runtime/cli/compiler-commands.json, which bin/vpae.js reads too) are
+// bundled; every other command (run, eval, watch, ...: tfjs, Ink) stays an ES module in dist/.
+const COMPILER_COMMANDS = new Set(JSON.parse(readFileSync(path.join(root, "runtime", "cli", "compiler-commands.json"), "utf8")));
+const commandsDir = path.join(dist, "runtime", "cli", "commands");
+const RUNTIME_COMMANDS = {
+  has: (id) => path.dirname(id) === commandsDir && id.endsWith(".js") && !COMPILER_COMMANDS.has(path.basename(id, ".js")),
+};
 // grammar/chevrotain.ts loads chevrotain's single-file build by URL (the package does not export it by name).
 const CHEVROTAIN_SHIM = path.join(dist, "grammar", "chevrotain.js");
 const chevrotainBundle = fileURLToPath(new URL("../chevrotain.min.mjs", import.meta.resolve("chevrotain")));

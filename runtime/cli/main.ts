@@ -24,6 +24,7 @@ const commands: Record<string, Command> = {
   fmt: { summary: "print .vpae files in canonical form (--check: only report, --write: rewrite in place)", load: async () => (await import("./commands/fmt.js")).command },
   plan: { summary: "one-screen summary of what a run would do; --diff A B shows what changed and what re-runs", load: async () => (await import("./commands/plan.js")).command },
   run: { summary: "execute a plan on real tensors (checkpoints, evaluation, resume)", load: async () => (await import("./commands/run.js")).command },
+  watch: { summary: "follow a running or finished run on the live screen (or as plain lines)", load: async () => (await import("./commands/watch.js")).command },
   eval: { summary: "score a trained run or checkpoint at several NFE, with latency", load: async () => (await import("./commands/eval.js")).command },
   sample: { summary: "write GIF grids of generated clips beside their condition frames", load: async () => (await import("./commands/sample.js")).command },
   export: { summary: "write one role's trained weights as a standalone safetensors file", load: async () => (await import("./commands/export.js")).command },

@@ -6,10 +6,26 @@ export interface StepStats {
   losses: Record<string, number>;
   /** Diagnostics: grad norms per role, output statistics, learning rates... */
   stats: Record<string, number>;
+  /** Per-clip values of the step (each discriminator's logits on real and generated clips). */
+  histograms?: Record<string, number[]>;
 }
 
 export type RunEvent =
-  | { type: "run-start"; experiment: string; planHash: string; backend: string; backendDetail: string; runDir: string; resumedFrom: number | null; totalSteps: number; time: number }
+  | {
+      type: "run-start";
+      experiment: string;
+      planHash: string;
+      backend: string;
+      backendDetail: string;
+      runDir: string;
+      resumedFrom: number | null;
+      totalSteps: number;
+      /** Every phase of the plan, in order. */
+      phases: { name: string; steps: number }[];
+      /** Equilibrium value of each adversarial loss term at zero logits (reference lines). */
+      references: Record<string, number>;
+      time: number;
+    }
   | { type: "phase-start"; phase: string; index: number; steps: number; time: number }
   | ({ type: "step"; phase: string; phaseStep: number; phaseSteps: number; step: number; totalSteps: number; stepsPerSecond: number; time: number } & StepStats)
   | { type: "eval"; phase: string; step: number; nfe: number; scores: Record<string, number>; latencyMs: number; samplePath: string | null; time: number }

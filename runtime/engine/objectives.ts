@@ -51,6 +51,8 @@ export interface UpdateContext {
 export interface UpdateResult {
   losses: Record<string, number>;
   stats: Record<string, number>;
+  /** Per-clip values: each discriminator's logits on the real and the generated clips of its update. */
+  histograms: Record<string, number[]>;
 }
 
 /** Runs one optimizer update of `role` on `terms`; returns the loss values and diagnostics. */
@@ -60,6 +62,7 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
   const draws = new Draws(ctx, ctx.world.sample(ctx.phase.batch, ctx.rng.data));
   const named: Record<string, tf.Scalar> = {};
   const kept: Record<string, tf.Scalar> = {};
+  const keptHist: Record<string, tf.Tensor1D> = {};
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
   try {
     result = tf.variableGrads(() => {
@@ -69,6 +72,7 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
         return tf.mul(loss, scheduleValue(l.weight, ctx.phaseStep, ctx.phase.steps)) as tf.Scalar;
       });
       for (const [k, v] of Object.entries(draws.stats)) kept[k] = tf.keep(v);
+      for (const [k, v] of Object.entries(draws.histograms)) keptHist[k] = tf.keep(v);
       return tf.addN(parts) as tf.Scalar;
     }, [...own.values()]);
   } finally {
@@ -92,7 +96,12 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
   };
   const losses = read(named);
   const stats = { ...read(kept), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
-  return { losses, stats };
+  const histograms: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(keptHist)) {
+    histograms[k] = Array.from(t.dataSync());
+    t.dispose();
+  }
+  return { losses, stats, histograms };
 }
 
 /** Identity in value, no gradient: a fresh tensor from the values (one read-back). */
@@ -108,6 +117,7 @@ class Draws {
   readonly dims: [number, number, number, number, number];
   /** Diagnostics computed in the update (kept across the gradient scope). */
   readonly stats: Record<string, tf.Scalar> = {};
+  readonly histograms: Record<string, tf.Tensor1D> = {};
   private gen: tf.Tensor5D | undefined;
   private readonly owned: tf.Tensor[] = [];
 
@@ -256,6 +266,8 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
       s.stats[`${p}/logit_fake`] = tf.mean(fake) as tf.Scalar;
       // accuracy: real logits above 0 and fake logits below 0
       s.stats[`${p}/accuracy`] = tf.div(tf.add(tf.sum(tf.cast(tf.greater(real, 0), "float32")), tf.sum(tf.cast(tf.less(fake, 0), "float32"))), 2 * s.n) as tf.Scalar;
+      s.histograms[`${p}/real`] = real;
+      s.histograms[`${p}/fake`] = fake;
       return discriminatorLoss(d.plan.loss, real, fake);
     }
     case "r1":

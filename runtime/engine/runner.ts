@@ -13,6 +13,7 @@ import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
 import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
 import { updateRole, type Streams } from "./objectives.js";
+import { EQUILIBRIUM } from "./equilibrium.js";
 import { EVAL_SET_SEED, createWorld } from "./world/sprites.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
@@ -26,6 +27,10 @@ export class RunError extends Error {}
 export interface RunControl {
   /** Set by the first Ctrl-C (or the TUI's `q`): stop at the next step boundary, after a checkpoint. */
   stopRequested: boolean;
+  /** While true (the TUI's `p`), the run waits at the next step boundary. */
+  paused?: boolean;
+  /** Set by the TUI's `s`: evaluate and write samples at the next step boundary, then clear it. */
+  sampleRequested?: boolean;
 }
 
 export interface RunOptions {
@@ -90,7 +95,16 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
   const state = initialState(plan, opts.baseDir, `${backend.name} (${backend.detail})`, opts.vpaeVersion);
   if (run.resumedFrom) restore(state, run.resumedFrom.state);
   const totalSteps = plan.phases.reduce((a, p) => a + p.steps, 0);
-  emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: backend.name, backendDetail: backend.detail, runDir: run.dir, resumedFrom: run.resumedFrom ? state.globalStep : null, totalSteps, time: Date.now() });
+  const references: Record<string, number> = {};
+  for (const p of plan.phases) {
+    for (const l of p.losses) {
+      const d = "discriminator" in l ? plan.discriminators.find((x) => x.name === l.discriminator) : undefined;
+      if (d && l.kind === "gan_generator") references[l.name] = EQUILIBRIUM[d.loss].g;
+      if (d && l.kind === "gan_discriminator") references[l.name] = EQUILIBRIUM[d.loss].d;
+    }
+  }
+  const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
+  emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: backend.name, backendDetail: backend.detail, runDir: run.dir, resumedFrom: run.resumedFrom ? state.globalStep : null, totalSteps, phases, references, time: Date.now() });
   let status: RunResult["status"] = "finished";
   let reason: string | null = null;
   try {
@@ -105,13 +119,18 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
       let last = Date.now();
       for (; state.phaseStep < phase.steps; ) {
         await new Promise((r) => setImmediate(r)); // let Ctrl-C and the UI in at step boundaries
+        while (opts.control.paused && !opts.control.stopRequested) await new Promise((r) => setTimeout(r, 100));
+        if (opts.control.sampleRequested && state.phaseStep > 0) {
+          opts.control.sampleRequested = false;
+          evaluate(state, run, phase, emit);
+        }
         if (opts.control.stopRequested) {
           status = "stopped";
           reason = "stopped by the user";
           checkpoint(state, run, emit);
           return finish();
         }
-        const { losses, stats } = cycle(state, phase);
+        const { losses, stats, histograms } = cycle(state, phase);
         for (const [name, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) {
             status = "failed";
@@ -124,8 +143,8 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         const now = Date.now();
         const sps = 1000 / Math.max(1, now - last);
         last = now;
-        run.appendMetrics({ step: state.globalStep, phase: phase.name, phaseStep: state.phaseStep, time: now, losses, stats });
-        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps, stepsPerSecond: sps, time: now, losses, stats });
+        run.appendMetrics({ step: state.globalStep, phase: phase.name, phaseStep: state.phaseStep, time: now, losses, stats, ...(Object.keys(histograms).length ? { histograms } : {}) });
+        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps, stepsPerSecond: sps, time: now, losses, stats, histograms });
         if (opts.leakCheck) {
           const n = tf.memory().numTensors;
           if (tensors >= 0 && n !== tensors) throw new Error(`tensor leak: ${tensors} -> ${n} tensors after step ${state.globalStep}`);
@@ -225,9 +244,10 @@ function shadowsOf(state: State, phase: Phase): { key: string; of: ParamSet; dec
 // ---- one cycle of updates ----
 
 /** One cycle: every role's update count, then the EMA copies. Returns the last value of each loss and statistic. */
-function cycle(state: State, phase: Phase): { losses: Record<string, number>; stats: Record<string, number> } {
+function cycle(state: State, phase: Phase): { losses: Record<string, number>; stats: Record<string, number>; histograms: Record<string, number[]> } {
   const losses: Record<string, number> = {};
   const stats: Record<string, number> = {};
+  const histograms: Record<string, number[]> = {};
   const ctx = { plan: state.plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng };
   for (const u of phase.updates) {
     // a frozen role (the `freeze` entry action) keeps its weights bit for bit
@@ -238,10 +258,11 @@ function cycle(state: State, phase: Phase): { losses: Record<string, number>; st
       const out = updateRole(ctx, u.role, terms, state.optimizers.get(u.role)!);
       Object.assign(losses, out.losses);
       Object.assign(stats, out.stats);
+      Object.assign(histograms, out.histograms);
     }
   }
   for (const s of shadowsOf(state, phase)) state.nets.updateShadow(s.key, s.of, s.decay);
-  return { losses, stats };
+  return { losses, stats, histograms };
 }
 
 // ---- checkpoints ----

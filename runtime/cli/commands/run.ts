@@ -47,9 +47,23 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     io.stderr(`vpae run: this runtime cannot run ${plan.experiment}:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
     return EXIT_DIAGNOSTICS;
   }
-  const { plainSink, jsonSink } = await import("../../sinks/plain.js");
-  const listener = flag(args, "json") ? jsonSink((l) => io.stdout(l + "\n")) : plainSink((l) => io.stdout(l + "\n"));
-  const control = { stopRequested: false };
+  const control: { stopRequested: boolean; paused?: boolean; sampleRequested?: boolean } = { stopRequested: false };
+  const listeners = [];
+  // The live screen needs a terminal; pipes, CI and --no-tui get plain lines, --json one event per line.
+  const tui = !flag(args, "json") && !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
+  let live: import("../../tui/live.js").LiveScreen | undefined;
+  if (flag(args, "json")) {
+    const { jsonSink } = await import("../../sinks/plain.js");
+    listeners.push(jsonSink((l) => io.stdout(l + "\n")));
+  } else if (tui) {
+    const { startLive } = await import("../../tui/live.js");
+    live = startLive({ control, color: !process.env["NO_COLOR"], onForceQuit: () => process.exit(EXIT_STOPPED) });
+    listeners.push(live.listener);
+  } else {
+    const { plainSink } = await import("../../sinks/plain.js");
+    const { alarmLog } = await import("../../tui/alarm-log.js");
+    listeners.push(plainSink((l) => io.stdout(l + "\n")), alarmLog((l) => io.stdout(l + "\n")));
+  }
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -59,12 +73,13 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     } else process.exit(EXIT_STOPPED); // everything already written is complete: writes are atomic
   };
   process.on("SIGINT", onSigint);
+  const started = performance.now();
   try {
     const result = await executePlan(plan, {
       runsDir,
       resume,
       ...(backend !== undefined ? { backend } : {}),
-      listeners: [listener],
+      listeners,
       control,
       baseDir: dirname(plan.source.file),
       leakCheck: flag(args, "debug"),
@@ -84,6 +99,14 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     throw err;
   } finally {
     process.off("SIGINT", onSigint);
+    if (live) {
+      await live.close();
+      const { ms, frames } = live.cost();
+      const v = live.view;
+      const total = performance.now() - started;
+      io.stdout(`run ${v.status} at step ${v.step}${v.reason ? `: ${v.reason}` : ""}\n${v.runDir}\n`);
+      io.stdout(`screen: ${frames} frames, ${(ms / 1000).toFixed(2)} s of rendering (${((100 * ms) / Math.max(1, total)).toFixed(2)}% of the run)\n`);
+    }
   }
 }
 

@@ -12,10 +12,12 @@ export interface MetricsRecord {
   phase: string;
   /** Step within the phase. */
   phaseStep: number;
-  /** Seconds of training so far. */
+  /** Wall-clock time of the step (ms since the epoch). */
   time: number;
   losses: Record<string, number>;
   stats: Record<string, number>;
+  /** Per-clip values (discriminator logits on real and generated clips), when the step has them. */
+  histograms?: Record<string, number[]>;
 }
 
 function encodeNumber(_key: string, v: unknown): unknown {
@@ -64,7 +66,22 @@ function parseRecord(line: string, file: string, lineNo: number): MetricsRecord 
     time: r.time,
     losses: numbers(r.losses, `${at}: losses`, file),
     stats: numbers(r.stats, `${at}: stats`, file),
+    ...(r.histograms !== undefined ? { histograms: lists(r.histograms, `${at}: histograms`, file) } : {}),
   };
+}
+
+function lists(value: unknown, where: string, file: string): Record<string, number[]> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new IoError(file, `${where} is not an object`);
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!Array.isArray(v)) throw new IoError(file, `${where}.${k} is not a list`);
+    out[k] = v.map((x, i) => {
+      const n = typeof x === "string" ? NON_FINITE[x] : x;
+      if (typeof n !== "number") throw new IoError(file, `${where}.${k}[${i}] is not a number`);
+      return n;
+    });
+  }
+  return out;
 }
 
 interface Lines {

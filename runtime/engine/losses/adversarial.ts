@@ -4,9 +4,8 @@
 //   non-saturating: D = 2 ln 2     G = ln 2
 //   relativistic:   D = ln 2       G = ln 2
 import { tf } from "../tf.js";
-import type { Discriminator } from "../../../compiler/plan/schema.js";
-
-export type AdversarialKind = Discriminator["loss"];
+import type { AdversarialKind } from "../equilibrium.js";
+export type { AdversarialKind };
 
 /** log(1 + exp(x)), stable for large |x|. */
 function softplus(x: tf.Tensor): tf.Tensor {
@@ -44,9 +43,4 @@ export function generatorLoss(kind: AdversarialKind, fake: tf.Tensor1D, real?: t
   });
 }
 
-/** Reference values at zero logits, for plots and alarms. */
-export const EQUILIBRIUM: Record<AdversarialKind, { d: number; g: number }> = {
-  hinge: { d: 2, g: 0 },
-  non_saturating: { d: 2 * Math.LN2, g: Math.LN2 },
-  relativistic: { d: Math.LN2, g: Math.LN2 },
-};
+export { EQUILIBRIUM } from "../equilibrium.js";

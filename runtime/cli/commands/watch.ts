@@ -1,0 +1,60 @@
+// vpae watch <run>: the live screen of a run started elsewhere (another terminal, `--no-tui`, a job
+// log), by following its metrics.jsonl and manifest. Read-only: it never steers the run.
+import { flag, option, parseArgs, type OptionSpec } from "../args.js";
+import type { Io } from "../common.js";
+import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
+
+export const watchSpec: Record<string, OptionSpec> = {
+  "runs-dir": { value: true, valueName: "DIR", help: "where runs are looked up by name (default runs)" },
+  "no-tui": { help: "plain progress lines (also when stdout is not a terminal or CI is set)" },
+  interval: { value: true, valueName: "MS", help: "how often to look for new steps (default 500)" },
+};
+export const watchUsage = "vpae watch <run-dir|name> [--runs-dir DIR] [--no-tui] [--interval MS]";
+export const watchSummary = "Follow a running or finished run (started anywhere, with any output) on the live screen, or as plain lines; q or Ctrl-C leaves.";
+
+export async function runWatch(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs("watch", argv, watchSpec);
+  if (args.positionals.length !== 1) throw new UsageError("watch takes one run directory or run name", "watch");
+  const interval = Number(option(args, "interval") ?? 500);
+  if (!Number.isFinite(interval) || interval < 10) throw new UsageError(`--interval must be a number of milliseconds >= 10, not '${option(args, "interval")}'`, "watch");
+  const { resolveRun } = await import("../../engine/io/run-dir.js");
+  const { followRun } = await import("../../tui/follow.js");
+  const { IoError } = await import("../../engine/io/errors.js");
+  let follower;
+  let dir: string;
+  const listeners: ((e: import("../../engine/events.js").RunEvent) => void)[] = [];
+  try {
+    dir = resolveRun(args.positionals[0]!, option(args, "runs-dir") ?? "runs");
+    follower = followRun(dir, (e) => listeners.forEach((l) => l(e)));
+  } catch (err) {
+    if (err instanceof IoError || (err instanceof Error && /run|plan/i.test(err.message))) {
+      io.stderr(`vpae watch: ${err.message}\n`);
+      return EXIT_DIAGNOSTICS;
+    }
+    throw err;
+  }
+  const tui = !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
+  if (!tui) {
+    const { plainSink } = await import("../../sinks/plain.js");
+    const { alarmLog } = await import("../../tui/alarm-log.js");
+    listeners.push(plainSink((l) => io.stdout(l + "\n")), alarmLog((l) => io.stdout(l + "\n")));
+    while (follower.poll()) await new Promise((r) => setTimeout(r, interval));
+    return EXIT_OK;
+  }
+  const { startLive } = await import("../../tui/live.js");
+  let quit: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (quit = resolve));
+  const live = startLive({ watching: true, color: !process.env["NO_COLOR"], onForceQuit: () => quit() });
+  listeners.push(live.listener);
+  let running = follower.poll();
+  const timer = setInterval(() => {
+    if (running) running = follower.poll();
+  }, interval);
+  await left; // a finished run stays on screen until q or Ctrl-C
+  clearInterval(timer);
+  await live.close();
+  return EXIT_OK;
+}
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runWatch, usage: watchUsage, summary: watchSummary, spec: watchSpec };

@@ -1,0 +1,75 @@
+// The screen end to end: `vpae run` in a real pseudo-terminal (tmux, 80x24) read back from the pane and
+// steered with keys; `vpae watch` on a finished run outside a terminal.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fromRoot, runCli, tempDir } from "../helpers.js";
+
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("vpae run in an 80x24 terminal draws the live screen, obeys q, and reports what the screen cost", { skip: hasTmux ? false : "tmux is not installed" }, async () => {
+  const runs = tempDir({});
+  const session = `vpae-test-${process.pid}`;
+  const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
+  const done = join(runs, "exit-code");
+  // CI would switch the screen off: the test wants the terminal path
+  const cmd = `env -u CI NO_COLOR=1 ${process.execPath} ${fromRoot("bin", "vpae.js")} run ${fromRoot("experiments", "micro-distill.vpae")} --runs-dir ${runs} --set phase.equilibrium.steps=400; echo $? > ${done}; sleep 30`;
+  assert.equal(tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd).status, 0);
+  try {
+    const pane = () => tmux("capture-pane", "-p", "-t", session).stdout;
+    let screen = "";
+    for (let i = 0; i < 240 && !/gan_discriminator.*\(eq/.test(screen); i++) {
+      await sleep(250);
+      screen = pane();
+    }
+    assert.match(screen, /vpae run · micro_distill · plan [0-9a-f]{12}/);
+    assert.match(screen, /▶ equilibrium/);
+    assert.match(screen, /gan_discriminator.*\(eq 2\.00\)/);
+    assert.match(screen, /discriminator d/);
+    for (const line of screen.split("\n")) assert.ok([...line].length <= 80);
+    tmux("send-keys", "-t", session, "q");
+    let code = "";
+    for (let i = 0; i < 240 && !code; i++) {
+      await sleep(250);
+      try {
+        code = readFileSync(done, "utf8").trim();
+      } catch {
+        /* not yet */
+      }
+    }
+    assert.equal(code, "130", "a stop by q exits like Ctrl-C");
+    const after = pane();
+    assert.match(after, /run stopped at step \d+: stopped by the user/);
+    assert.match(after, /screen: \d+ frames, [\d.]+ s of rendering \([\d.]+% of the run\)/);
+    const dir = join(runs, readdirSync(runs).find((n) => n.startsWith("micro_distill-"))!);
+    assert.equal(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status, "stopped");
+  } finally {
+    tmux("kill-session", "-t", session);
+  }
+});
+
+test("vpae watch on a finished run prints its history as plain lines, in step order, and exits 0", () => {
+  const runs = tempDir({});
+  const r = runCli(["run", "experiments/micro-distill.vpae", "--runs-dir", runs, "--no-tui"]);
+  assert.equal(r.status, 0, r.stderr);
+  const dir = join(runs, readdirSync(runs)[0]!);
+  const w = runCli(["watch", dir]);
+  assert.equal(w.status, 0, w.stderr);
+  const lines = w.stdout.trim().split("\n");
+  assert.match(lines[0]!, /^run micro_distill \(plan [0-9a-f]{12}\)/);
+  assert.match(w.stdout, /phase 3 equilibrium: 5 steps/);
+  assert.match(w.stdout, /eval @12 NFE 1: semantic_alignment/);
+  assert.match(lines.at(-1)!, /^run finished at step 12/);
+  // the same steps, losses and evaluations as the run's own log
+  const steps = (s: string) => s.split("\n").filter((l) => /^\s+(consistency|priming|equilibrium) \d+\/\d+/.test(l)).map((l) => l.replace(/\s+[\d.]+ steps\/s$/, ""));
+  assert.deepEqual(steps(w.stdout), steps(r.stdout));
+  const evalLines = (s: string) => s.split("\n").filter((l) => l.includes("eval @")).map((l) => l.replace(/\(\d+\.\d+ s\)/, ""));
+  assert.deepEqual(evalLines(w.stdout), evalLines(r.stdout));
+  // a name that is no run is a clear error
+  const bad = runCli(["watch", "no-such-run", "--runs-dir", runs]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^vpae watch: /);
+});
