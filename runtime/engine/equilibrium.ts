@@ -3,10 +3,25 @@
 //   hinge:          D = 2          G = 0
 //   non-saturating: D = 2 ln 2     G = ln 2
 //   relativistic:   D = ln 2       G = ln 2
-export type AdversarialKind = "hinge" | "non_saturating" | "relativistic";
+import type { Plan } from "../../compiler/plan/schema.js";
+
+export type AdversarialKind = Plan["discriminators"][number]["loss"];
 
 export const EQUILIBRIUM: Record<AdversarialKind, { d: number; g: number }> = {
   hinge: { d: 2, g: 0 },
   non_saturating: { d: 2 * Math.LN2, g: Math.LN2 },
   relativistic: { d: Math.LN2, g: Math.LN2 },
 };
+
+/** The equilibrium value of every adversarial loss term of a plan, by loss name. */
+export function equilibriumReferences(plan: Plan): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of plan.phases) {
+    for (const l of p.losses) {
+      if (l.kind !== "gan_generator" && l.kind !== "gan_discriminator") continue;
+      const d = plan.discriminators.find((x) => x.name === l.discriminator);
+      if (d) out[l.name] = l.kind === "gan_generator" ? EQUILIBRIUM[d.loss].g : EQUILIBRIUM[d.loss].d;
+    }
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
 import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
 import { updateRole, type Streams } from "./objectives.js";
-import { EQUILIBRIUM } from "./equilibrium.js";
+import { equilibriumReferences } from "./equilibrium.js";
 import { EVAL_SET_SEED, createWorld } from "./world/sprites.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
@@ -95,14 +95,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
   const state = initialState(plan, opts.baseDir, `${backend.name} (${backend.detail})`, opts.vpaeVersion);
   if (run.resumedFrom) restore(state, run.resumedFrom.state);
   const totalSteps = plan.phases.reduce((a, p) => a + p.steps, 0);
-  const references: Record<string, number> = {};
-  for (const p of plan.phases) {
-    for (const l of p.losses) {
-      const d = "discriminator" in l ? plan.discriminators.find((x) => x.name === l.discriminator) : undefined;
-      if (d && l.kind === "gan_generator") references[l.name] = EQUILIBRIUM[d.loss].g;
-      if (d && l.kind === "gan_discriminator") references[l.name] = EQUILIBRIUM[d.loss].d;
-    }
-  }
+  const references = equilibriumReferences(plan);
   const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
   emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: backend.name, backendDetail: backend.detail, runDir: run.dir, resumedFrom: run.resumedFrom ? state.globalStep : null, totalSteps, phases, references, time: Date.now() });
   let status: RunResult["status"] = "finished";

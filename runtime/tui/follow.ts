@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "../engine/events.js";
-import { EQUILIBRIUM } from "../engine/equilibrium.js";
+import { equilibriumReferences } from "../engine/equilibrium.js";
 import { readManifestIfAny, type Manifest } from "../engine/io/manifest.js";
 import { METRICS_FILE, readRunPlan } from "../engine/io/run-dir.js";
 import type { Plan } from "../../compiler/plan/schema.js";
@@ -21,13 +21,7 @@ export function followRun(runDir: string, emit: (e: RunEvent) => void): Follower
   const plan: Plan = readRunPlan(runDir);
   const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
   const totalSteps = phases.reduce((a, p) => a + p.steps, 0);
-  const references: Record<string, number> = {};
-  for (const p of plan.phases)
-    for (const l of p.losses) {
-      const d = "discriminator" in l ? plan.discriminators.find((x) => x.name === l.discriminator) : undefined;
-      if (d && l.kind === "gan_generator") references[l.name] = EQUILIBRIUM[d.loss].g;
-      if (d && l.kind === "gan_discriminator") references[l.name] = EQUILIBRIUM[d.loss].d;
-    }
+  const references = equilibriumReferences(plan);
   const metricsFile = join(runDir, METRICS_FILE);
   let started = false;
   let offset = 0;
