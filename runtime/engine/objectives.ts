@@ -26,7 +26,7 @@ import { sampleTimes, scheduleValue } from "./schedule.js";
 import { firstFrame, frames, futureFrames, noisy, pasteFirstFrame, perClip, sampleEuler, velocityLoss } from "./flow.js";
 import type { Optimizer } from "./optim.js";
 import type { World, WorldBatch } from "./world/types.js";
-import { Nets, targetKey, type Condition, type DiscNet, type Network } from "./nets.js";
+import { Nets, targetKey, type Condition, type DiscNet } from "./nets.js";
 import { discriminatorLoss, generatorLoss } from "./losses/adversarial.js";
 import { distributionMatching, scoreDistillation } from "./losses/distillation.js";
 import { approxR1, r1, str1 } from "./losses/regularizers.js";
@@ -114,6 +114,8 @@ class Draws {
   readonly x0: tf.Tensor5D;
   readonly cond: Condition;
   readonly n: number;
+  /** The batch's prompt classes (the condition dropout of flow matching draws from them). */
+  readonly prompts: Int32Array;
   readonly dims: [number, number, number, number, number];
   /** Diagnostics computed in the update (kept across the gradient scope). */
   readonly stats: Record<string, tf.Scalar> = {};
@@ -127,6 +129,7 @@ class Draws {
   ) {
     const { n, frames, height, width, channels } = batch;
     this.n = n;
+    this.prompts = batch.prompt;
     this.dims = [n, frames, height, width, channels];
     this.x0 = this.own(tf.tensor5d(batch.video, this.dims));
     this.cond = {
@@ -207,10 +210,10 @@ class Draws {
   }
 
   /** The teacher's guided x0 estimate of x re-noised to t, as data (no gradient). */
-  teacherRenoised(x: tf.Tensor5D, t: tf.Tensor1D, guidance: number, net: Network = { params: this.nets.teacher }): tf.Tensor5D {
+  teacherRenoised(x: tf.Tensor5D, t: tf.Tensor1D, guidance: number): tf.Tensor5D {
     return tf.tidy(() => {
       const xt = pasteFirstFrame(noisy(detach(x), this.noise(), t), this.cond.image);
-      return this.nets.x0(net, xt, t, this.cond, guidance);
+      return this.nets.x0({ params: this.nets.teacher }, xt, t, this.cond, guidance);
     });
   }
 }
@@ -225,8 +228,7 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
       // condition dropout (for CFG): the prompt is replaced by the null prompt with the teacher's probability
       const drop = s.ctx.plan.teacher?.condDropout ?? 0;
       const prompt = new Int32Array(s.n);
-      const given = s.cond.prompt.dataSync();
-      for (let i = 0; i < s.n; i++) prompt[i] = s.ctx.rng.drop.uniform() < drop ? s.ctx.world.directions : given[i]!;
+      for (let i = 0; i < s.n; i++) prompt[i] = s.ctx.rng.drop.uniform() < drop ? s.ctx.world.directions : s.prompts[i]!;
       const xt = pasteFirstFrame(noisy(s.x0, eps, t), s.cond.image);
       const { out } = nets.dit.apply(nets.owned.get(l.role)!, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: tf.tensor1d(prompt, "int32") });
       return velocityLoss(out, s.x0, eps, t, prediction, l.minT);

@@ -162,6 +162,8 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
   function finish(): RunResult {
     run.finish(status, reason);
     run.close();
+    for (const o of state.optimizers.values()) o.dispose();
+    state.nets.dispose();
     emit({ type: "run-end", status, reason, step: state.globalStep, seconds: (Date.now() - started) / 1000, time: Date.now() });
     return { status, runDir: run.dir, step: state.globalStep, reason };
   }
