@@ -149,7 +149,11 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
       }
     }
     const name = m.map((a) => `${a.axis}=${a.label}`).join(",") || "base";
+    const reported = bag.items.length;
     const compiled = planFromTree(tree, { experiment: targetName, sourceFile: entry, sweep: { name: decl.name.text, member: name, index, changes } }, bag);
+    // A problem that only some members have points into the shared experiment: say which member (the
+    // bag keeps one copy of a repeated diagnostic, so this names the first member that has it).
+    for (const d of bag.items.slice(reported)) d.notes.push({ message: `in sweep ${decl.name.text}, member ${index} (${name})` });
     const member: SweepMember = { index, name, changes };
     if (compiled) member.plan = compiled.plan;
     out.push(member);

@@ -226,3 +226,20 @@ test("CLI: a --set syntax error is shown in the --set text", () => {
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   });
 });
+
+test("an override that breaks only some sweep members names the first one it breaks", () => {
+  const text = `${SOURCE}
+sweep s over tiny {
+  axis variant {
+    fine {}
+    short { param steps = 1 }
+  }
+}
+`;
+  // steps - 5 is fine for steps = 10 and breaks the member that sets steps = 1
+  const r = compileText(text.replace("steps = steps", "steps = steps - 5"));
+  const e = errors(r);
+  assert.equal(e.length, 1, JSON.stringify(e));
+  assert.equal(e[0]!.code, "VPAE2023");
+  assert.deepEqual(e[0]!.notes.map((n) => n.message), ["in sweep s, member 1 (variant=short)"]);
+});
