@@ -91,3 +91,27 @@ export const MINIMAL = `experiment tiny {
   }
 }
 `;
+
+/**
+ * Runs `vpae run ARGS` in a child process and SIGKILLs it as soon as `ready()` holds (polled every
+ * 5 ms: e.g. a mid-phase checkpoint exists); fails after `timeoutMs`. Resolves once the child is gone.
+ */
+export async function runAndKillWhen(args: string[], ready: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [fromRoot("bin", "vpae.js"), ...args], { cwd: fromRoot(), stdio: "ignore" });
+  await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (ready()) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+        reject(new Error(`the run never reached ${what}`));
+      }
+    }, 5);
+  });
+  await new Promise((r) => child.on("exit", r));
+}

@@ -3,10 +3,9 @@
 // generator's EMA; a killed run resumes bit for bit; each method experiment runs a few steps.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fromRoot, runCli, tempDir } from "../helpers.js";
+import { runAndKillWhen, runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 const MICRO = "experiments/micro-distill.vpae";
@@ -127,24 +126,11 @@ test("the self-discriminator's backbone is exactly the EMA (decay 0.995) of the 
 test("a distillation run killed mid-phase and resumed ends bit-identical to the uninterrupted run", async () => {
   const reference = micro();
   const killed = tempDir({});
-  const child = spawn(process.execPath, [fromRoot("bin", "vpae.js"), "run", MICRO, "--runs-dir", killed, ...EVERY_STEP], { cwd: fromRoot(), stdio: "ignore" });
   // kill once step 9 (the middle of the equilibrium, after its entry actions) is saved
-  await new Promise<void>((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const dirs = existsSync(killed) ? readdirSync(killed) : [];
-      if (dirs.length && existsSync(ckFile(join(killed, dirs[0]!), 9))) {
-        clearInterval(poll);
-        child.kill("SIGKILL");
-        resolve();
-      } else if (Date.now() - started > 90_000) {
-        clearInterval(poll);
-        child.kill("SIGKILL");
-        reject(new Error("the run never reached step 9"));
-      }
-    }, 5);
-  });
-  await new Promise((r) => child.on("exit", r));
+  await runAndKillWhen(["run", MICRO, "--runs-dir", killed, ...EVERY_STEP], () => {
+    const dirs = existsSync(killed) ? readdirSync(killed) : [];
+    return dirs.length > 0 && existsSync(ckFile(join(killed, dirs[0]!), 9));
+  }, "step 9", 90_000);
   const dir = runDirOf(killed);
   const resumed = runCli(["run", "--resume", dir]);
   assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fromRoot, runCli, tempDir } from "../helpers.js";
+import { fromRoot, runAndKillWhen, runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 const MICRO = "experiments/micro.vpae";
@@ -62,25 +62,11 @@ test("a run killed with SIGKILL mid-phase and resumed ends bit-identical to an u
   const reference = runDirOf(straight);
 
   const killed = tempDir({});
-  const child = spawn(process.execPath, [fromRoot("bin", "vpae.js"), "run", MICRO, "--runs-dir", killed, ...LONG], { cwd: fromRoot(), stdio: "ignore" });
   // Kill as soon as the first finetune checkpoint (global step 6) exists: mid-phase.
-  await new Promise<void>((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const dirs = existsSync(killed) ? readdirSync(killed).filter((n) => n.startsWith("micro-")) : [];
-      const ck = dirs.length ? join(killed, dirs[0]!, "checkpoints", "step-000006.safetensors") : "";
-      if (ck && existsSync(ck)) {
-        clearInterval(poll);
-        child.kill("SIGKILL");
-        resolve();
-      } else if (Date.now() - started > 60_000) {
-        clearInterval(poll);
-        child.kill("SIGKILL");
-        reject(new Error("the run never reached step 6"));
-      }
-    }, 5);
-  });
-  await new Promise((r) => child.on("exit", r));
+  await runAndKillWhen(["run", MICRO, "--runs-dir", killed, ...LONG], () => {
+    const dirs = existsSync(killed) ? readdirSync(killed).filter((n) => n.startsWith("micro-")) : [];
+    return dirs.length > 0 && existsSync(join(killed, dirs[0]!, "checkpoints", "step-000006.safetensors"));
+  }, "step 6");
   const dir = runDirOf(killed);
   assert.equal(manifest(dir).status, "running", "the killed run did not get to finish");
   const resumed = runCli(["run", "--resume", dir]);

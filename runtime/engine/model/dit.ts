@@ -79,7 +79,7 @@ export function ditGeometry(shape: DitShape): DitGeometry {
 
 // ---- parameters ----
 
-type Init = { kind: "zeros" } | { kind: "normal"; std: number } | { kind: "table"; values: Float32Array };
+export type Init = { kind: "zeros" } | { kind: "normal"; std: number } | { kind: "table"; values: Float32Array };
 
 /** Every parameter of a DiT: name, shape, initialisation. The names are the checkpoint keys. */
 export function ditParameterSpecs(shape: DitShape): { name: string; shape: number[]; init: Init }[] {
@@ -130,14 +130,22 @@ function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
 
 /** Fresh trainable parameters, a deterministic function of (shape, seed): each has its own random stream. */
 export function initParams(shape: DitShape, seed: number): ParamSet {
+  return initParamSet(ditParameterSpecs(shape), seed, "dit");
+}
+
+/**
+ * Trainable variables from specs, a deterministic function of the seed: each normal-initialised
+ * parameter draws from its own stream `<stream>:<name>` (so adding a parameter changes no other).
+ */
+export function initParamSet(specs: readonly { name: string; shape: number[]; init: Init }[], seed: number, stream: string): ParamSet {
   const params: ParamSet = new Map();
-  for (const spec of ditParameterSpecs(shape)) {
+  for (const spec of specs) {
     const size = spec.shape.reduce((p, d) => p * d, 1);
     let values: Float32Array;
     if (spec.init.kind === "zeros") values = new Float32Array(size);
     else if (spec.init.kind === "table") values = spec.init.values;
     else {
-      values = new Rng(seed, `dit:${spec.name}`).normals(size);
+      values = new Rng(seed, `${stream}:${spec.name}`).normals(size);
       const std = spec.init.std;
       for (let i = 0; i < size; i++) values[i]! *= std;
     }

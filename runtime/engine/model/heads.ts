@@ -7,7 +7,7 @@
 //                    the prompt, mixed by self-attention, then cross-attend into the tapped tokens
 import type { Head } from "../../../compiler/plan/schema.js";
 import { tf } from "../tf.js";
-import { Rng } from "../rng.js";
+import { initParamSet, type Init } from "./dit.js";
 import { layerNorm, linear, silu } from "./ops.js";
 import type { ParamSet } from "./types.js";
 
@@ -51,20 +51,12 @@ function specs(s: HeadShape): Spec[] {
 
 /** Trainable head parameters, deterministic from the seed. */
 export function initHeadParams(s: HeadShape, seed: number): ParamSet {
-  const params: ParamSet = new Map();
-  for (const spec of specs(s)) {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    let values: Float32Array;
-    if (spec.std === "zeros") values = new Float32Array(size);
-    else {
-      values = new Rng(seed, `head:${spec.name}`).normals(size);
-      for (let i = 0; i < size; i++) values[i]! *= spec.std;
-    }
-    const t = tf.tensor(values, spec.shape, "float32");
-    params.set(spec.name, tf.variable(t, true));
-    t.dispose();
-  }
-  return params;
+  const init = (std: Spec["std"]): Init => (std === "zeros" ? { kind: "zeros" } : { kind: "normal", std });
+  return initParamSet(
+    specs(s).map((spec) => ({ name: spec.name, shape: spec.shape, init: init(spec.std) })),
+    seed,
+    "head",
+  );
 }
 
 /** Multi-head attention of queries [B, Q, d] to keys/values [B, K, d]; returns [B, Q, d]. */
