@@ -10,7 +10,7 @@ import { fromRoot, runCli, tempDir } from "../helpers.js";
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test("vpae run in an 80x24 terminal draws the live screen, obeys q, and reports what the screen cost", { skip: hasTmux ? false : "tmux is not installed" }, async () => {
+test("vpae run in an 80x24 terminal draws the live screen, redraws cleanly when resized, obeys q, and reports what the screen cost", { skip: hasTmux ? false : "tmux is not installed" }, async () => {
   const runs = tempDir({});
   const session = `vpae-test-${process.pid}`;
   const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
@@ -30,6 +30,26 @@ test("vpae run in an 80x24 terminal draws the live screen, obeys q, and reports 
     assert.match(screen, /gan_discriminator.*\(eq 2\.00\)/);
     assert.match(screen, /discriminator d/);
     for (const line of screen.split("\n")) assert.ok([...line].length <= 80);
+    // resizing redraws one clean frame at the new size: no second header below a wider frame, no
+    // reflowed fragments above a narrower one (taller than the frame, so that Ink's own clear-the-
+    // terminal path for frames that fill the screen does not hide the problem)
+    for (const [cols, rows] of [[120, 40], [70, 32]] as const) {
+      assert.equal(tmux("resize-window", "-t", session, "-x", String(cols), "-y", String(rows)).status, 0);
+      // a frame drawn for this width: wider charts in a wide terminal; at 70 columns, phase rows that
+      // fit on one line (the old 80-column frame reflows them onto two)
+      const redrawn = (lines: string[]) => (cols > 80 ? lines.some((l) => [...l].length > 80) : lines.some((l) => /consistency .*done \d+:\d\d$/.test(l)));
+      let lines: string[] = [];
+      for (let i = 0; i < 40 && !redrawn(lines); i++) {
+        await sleep(250);
+        lines = pane().split("\n");
+      }
+      const shown = `at ${cols}x${rows}:\n${lines.join("\n")}`;
+      assert.ok(redrawn(lines), `redrawn ${shown}`);
+      assert.equal(lines.filter((l) => l.startsWith("vpae run · micro_distill")).length, 1, `one header ${shown}`);
+      assert.match(lines[0]!, /^vpae run · micro_distill/, `the frame starts at the top ${shown}`);
+      assert.ok(lines.some((l) => l.startsWith("q stop · p pause")), `footer ${shown}`);
+      for (const line of lines) assert.ok([...line].length <= cols, `line fits ${cols} columns: ${line}`);
+    }
     tmux("send-keys", "-t", session, "q");
     let code = "";
     for (let i = 0; i < 240 && !code; i++) {
