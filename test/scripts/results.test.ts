@@ -35,6 +35,7 @@ test("results table: mean ± std over seeds, computed verdicts, commands and tra
   [0, 1, 2].forEach((seed) => summary(out, `dmd2-s${seed}`, { group: "main", method: "dmd2", label: "DMD2", seed, role: "student", command: `npx vpae run experiments/dmd2.vpae --set seed=${seed}` }, [s(40 + seed, 30, 20)], 1200));
   summary(out, "teacher-s0", { group: "teacher", method: "teacher", label: "Teacher", seed: 0, role: "teacher", command: "npx vpae run experiments/vpae.vpae --set seed=0" }, [s(92, 70, 72, 100)], 0);
   summary(out, "ablation-no_str1-s0", { group: "ablation", method: "no_str1", label: "no STR1", seed: 0, role: "student", command: "npx vpae run experiments/ablations.vpae --member variant=no_str1,seed=0" }, [s(80, 50, 59)], 600);
+  summary(out, "sensitivity-head_lr0.001-s0", { group: "sensitivity", method: "head_lr=0.001", label: "discriminator head lr 1e-3", seed: 0, role: "student", command: "npx vpae run experiments/sensitivity.vpae --member head_lr=0.001,seed=0" }, [s(85, 55, 65)], 600);
   const doc = join(out, "results.md");
   const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "table", "--out", out, "--doc", doc], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -48,6 +49,9 @@ test("results table: mean ± std over seeds, computed verdicts, commands and tra
   assert.match(md, /matches or exceeds the 100-NFE teacher: \*\*does not\*\*/);
   // one-seed ablation 0.3 below the full method, whose seed std is 1: within noise
   assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| 1 \|/);
+  // a sensitivity member 5 above the full method (seed std 1): better, in its own table, and not a claim
+  assert.match(md, /## Sensitivity[^\n]*\n\n\|[^\n]*\n[^\n]*\n\| full V-PAE [^\n]*\n\| discriminator head lr 1e-3 \| 85\.0 \| 55\.0 \| 65\.0 \| \*\*68\.3\*\* \| 5\.0 \| better than full \| 1 \|/);
+  assert.doesNotMatch(md, /Ablation "discriminator head lr/);
   assert.match(md, /\| dmd2-s1 \| `npx vpae run experiments\/dmd2\.vpae --set seed=1` \+ `npx vpae eval <run> --nfe 1 --samples 64` \| 20\.0 \| finished \|/);
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);
 });
