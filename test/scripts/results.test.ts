@@ -36,6 +36,12 @@ test("results table: mean ± std over seeds, computed verdicts, commands and tra
   summary(out, "teacher-s0", { group: "teacher", method: "teacher", label: "Teacher", seed: 0, role: "teacher", command: "npx vpae run experiments/vpae.vpae --set seed=0" }, [s(92, 70, 72, 100)], 0);
   summary(out, "ablation-no_str1-s0", { group: "ablation", method: "no_str1", label: "no STR1", seed: 0, role: "student", command: "npx vpae run experiments/ablations.vpae --member variant=no_str1,seed=0" }, [s(80, 50, 59)], 600);
   summary(out, "sensitivity-head_lr0.001-s0", { group: "sensitivity", method: "head_lr=0.001", label: "discriminator head lr 1e-3", seed: 0, role: "student", command: "npx vpae run experiments/sensitivity.vpae --member head_lr=0.001,seed=0" }, [s(85, 55, 65)], 600);
+  summary(out, "ablation-csds_weight0-s0", { group: "ablation", method: "csds_weight=0", label: "C-SDS weight 0", seed: 0, role: "student", command: "npx vpae run experiments/ablations.vpae --member csds_weight=0,seed=0" }, [s(30, 0, 0)], 600);
+  // the campaign gives seeds 1 and 2 to the ablation within noise (no STR1), not to the decisive one
+  const list = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "list", "--out", out], { encoding: "utf8" });
+  assert.equal(list.status, 0, list.stderr);
+  const ids = list.stdout.split("\n").map((l) => l.split(" ")[0]).filter((id) => id?.startsWith("ablation-no_str1") || id?.startsWith("ablation-csds_weight0"));
+  assert.deepEqual(ids, ["ablation-no_str1-s0", "ablation-no_str1-s1", "ablation-no_str1-s2", "ablation-csds_weight0-s0"]);
   const doc = join(out, "results.md");
   const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "table", "--out", out, "--doc", doc], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
