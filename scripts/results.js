@@ -253,8 +253,25 @@ function loadResults() {
       const manifest = JSON.parse(readFileSync(join(resultsDir, n, "manifest.json"), "utf8"));
       // training time: the phases' seconds (over all sessions of the run, evaluations included)
       const trainSeconds = manifest.phases.reduce((a, ph) => a + (ph.seconds ?? 0), 0);
-      return { ...rec, dir: n, trainSeconds, manifest };
+      return { ...rec, dir: n, trainSeconds, manifest, dGap: rec.role === "teacher" ? null : finalGap(join(resultsDir, n, "metrics.jsonl")) };
     });
+}
+
+/**
+ * The discriminators' real-minus-fake logit gap at the end of training: the mean over the last 50
+ * logged steps that have one, averaged over discriminators (null for a run without any). Near 0 the
+ * GAN term tells the generator little.
+ */
+function finalGap(metricsFile) {
+  if (!existsSync(metricsFile)) return null;
+  const rows = readFileSync(metricsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.stats && Object.keys(r.stats).some((k) => k.endsWith("/logit_real")));
+  const last = rows.slice(-50);
+  if (last.length === 0) return null;
+  const gaps = last.map((r) => {
+    const names = Object.keys(r.stats).filter((k) => k.startsWith("d/") && k.endsWith("/logit_real")).map((k) => k.slice(2, -"/logit_real".length));
+    return names.reduce((a, n) => a + r.stats[`d/${n}/logit_real`] - r.stats[`d/${n}/logit_fake`], 0) / names.length;
+  });
+  return gaps.reduce((a, b) => a + b, 0) / gaps.length;
 }
 
 function stats(xs) {
@@ -264,7 +281,9 @@ function stats(xs) {
   return { n, mean, std };
 }
 
-const fmt = (s) => (s.n > 1 ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : s.mean.toFixed(1));
+const fmt = (s, digits = 1) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+/** The discriminator's final logit gap, or a dash for a method without one (the teacher). */
+const fmtGap = (s) => (s.gap ? fmt(s.gap, 2) : "—");
 
 /** One row's numbers: each metric, their mean, direction accuracy and latency, over seeds. */
 function summarise(records, nfe) {
@@ -277,6 +296,7 @@ function summarise(records, nfe) {
     mean: per((r) => METRICS.reduce((a, m) => a + r[m], 0) / METRICS.length),
     direction: per((r) => r.direction_accuracy),
     latency: per((r) => r.latencyPerVideoMs),
+    gap: records.every((r) => typeof r.dGap === "number") ? stats(records.map((r) => r.dGap)) : null,
   };
 }
 
@@ -309,7 +329,11 @@ function table() {
 
   const main = [];
   const teacher = summarise(by((r) => r.method === "teacher"), 100);
-  if (teacher) main.push({ label: "Teacher (50 steps × CFG 2)", nfe: 100, s: teacher, cmd: by((r) => r.method === "teacher")[0].command + " # then vpae eval <run> --role teacher --nfe 100" });
+  // the teacher's sampler as its plan has it (steps, guidance scale); older summaries without a plan: none
+  const teacherPlan = join(resultsDir, "teacher-s0", "plan.json");
+  const sampler = existsSync(teacherPlan) ? JSON.parse(readFileSync(teacherPlan, "utf8")).teacher?.sampler : undefined;
+  const teacherLabel = sampler ? `Teacher (${sampler.steps} steps, CFG ${sampler.guidance})` : "Teacher";
+  if (teacher) main.push({ label: teacherLabel, nfe: 100, s: teacher, cmd: by((r) => r.method === "teacher")[0].command + " # then vpae eval <run> --role teacher --nfe 100" });
   for (const m of METHODS) {
     const recs = by((r) => r.group === "main" && r.method === m.id);
     for (const nfe of m.id === "vpae" ? [1, 4] : [1]) {
@@ -321,12 +345,14 @@ function table() {
   p();
   if (main.length === 0) p("_No runs yet: `node scripts/results.js run`._");
   else {
-    p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | latency (ms/video) | seeds |");
-    p("|---|---|---|---|---|---|---|---|---|");
-    for (const r of main) p(`| ${r.label} | ${r.nfe} | ${METRICS.map((m) => fmt(r.s.metrics[m])).join(" | ")} | **${fmt(r.s.mean)}** | ${fmt(r.s.direction)} | ${r.s.latency.mean.toFixed(r.s.latency.mean < 10 ? 2 : 1)} | ${r.s.seeds} |`);
+    p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | latency (ms/video) | seeds |");
+    p("|---|---|---|---|---|---|---|---|---|---|");
+    for (const r of main) p(`| ${r.label} | ${r.nfe} | ${METRICS.map((m) => fmt(r.s.metrics[m])).join(" | ")} | **${fmt(r.s.mean)}** | ${fmt(r.s.direction)} | ${fmtGap(r.s)} | ${r.s.latency.mean.toFixed(r.s.latency.mean < 10 ? 2 : 1)} | ${r.s.seeds} |`);
     p();
     p("V-PAE at 4 NFE is the same 1-step checkpoint sampled with 4 Euler steps. Values are mean ± sample");
-    p("standard deviation over seeds (training seed; the evaluation clips stay fixed).");
+    p("standard deviation over seeds (training seed; the evaluation clips stay fixed). D gap (end): the");
+    p("discriminator's mean logit on real minus fake clips over the last 50 logged training steps (from");
+    p("metrics.jsonl); near 0, the adversarial term carries little information to the generator.");
   }
   p();
 
@@ -347,24 +373,26 @@ function table() {
       p();
       return;
     }
-    p("| variant | semantic alignment | temporal coherence | frame quality | mean | Δ mean vs full | reading | seeds |");
-    p("|---|---|---|---|---|---|---|---|");
-    p(`| ${fullLabel} | ${METRICS.map((m) => fmt(fullS.metrics[m])).join(" | ")} | **${fmt(fullS.mean)}** | 0 | reference | ${fullS.seeds} |`);
+    p("| variant | semantic alignment | temporal coherence | frame quality | mean | Δ mean vs full | reading | D gap (end) | seeds |");
+    p("|---|---|---|---|---|---|---|---|---|");
+    p(`| ${fullLabel} | ${METRICS.map((m) => fmt(fullS.metrics[m])).join(" | ")} | **${fmt(fullS.mean)}** | 0 | reference | ${fmtGap(fullS)} | ${fullS.seeds} |`);
     for (const { a, s } of rows) {
       // one-seed variants are judged against the full method's seed spread
       const v = verdict(fullS.mean, s.mean, s.seeds > 1 ? undefined : fullS.mean.std);
       const reading = v.word === "holds" ? worse : v.word.startsWith("does not") ? better : v.word;
-      p(`| ${a.label} | ${METRICS.map((m) => fmt(s.metrics[m])).join(" | ")} | **${fmt(s.mean)}** | ${(s.mean.mean - fullS.mean.mean).toFixed(1)} | ${reading} | ${s.seeds} |`);
+      p(`| ${a.label} | ${METRICS.map((m) => fmt(s.metrics[m])).join(" | ")} | **${fmt(s.mean)}** | ${(s.mean.mean - fullS.mean.mean).toFixed(1)} | ${reading} | ${fmtGap(s)} | ${s.seeds} |`);
     }
     p();
     p("Reading: a one-seed variant counts as different from the full method only when the gap exceeds");
     p("twice the full method's seed standard deviation, a variant with seeds when it exceeds twice the");
-    p("standard error of the difference; otherwise it is within seed noise. Ablations that land within");
-    p("noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them by itself).");
+    p("standard error of the difference; otherwise it is within seed noise.");
     p();
   }
   const abl = variants("ablation", ABLATIONS);
   versusFull("## Ablations (1 NFE)", abl, "full V-PAE (C-SDS weight 10)", ["the part helps", "the variant is better"]);
+  p("Ablations that land within seed noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them");
+  p("by itself); the others keep one seed.");
+  p();
   versusFull("## Sensitivity to the values the paper leaves open (1 NFE)", variants("sensitivity", SENSITIVITY), "full V-PAE (head lr 3e-4, lr 1e-5, 100 + 200 updates)", ["worse than full", "better than full"]);
   p("`experiments/sensitivity.vpae` moves one value at a time that vpae.vpae chose (the paper gives none");
   p("for this scale); every baseline keeps its single setting, so a better member here is tuning that the");

@@ -42,6 +42,12 @@ test("results table: mean ± std over seeds, computed verdicts, commands and tra
   assert.equal(list.status, 0, list.stderr);
   const ids = list.stdout.split("\n").map((l) => l.split(" ")[0]).filter((id) => id?.startsWith("ablation-no_str1") || id?.startsWith("ablation-csds_weight0"));
   assert.deepEqual(ids, ["ablation-no_str1-s0", "ablation-no_str1-s1", "ablation-no_str1-s2", "ablation-csds_weight0-s0"]);
+  // its discriminator's final gap: the mean real-minus-fake logit over the last 50 logged steps that have one
+  const step = (i: number, real: number, fake: number) => JSON.stringify({ step: i, stats: { "d/d/logit_real": real, "d/d/logit_fake": fake } });
+  const early = Array.from({ length: 20 }, (_, i) => step(i, 5, 0));
+  const late = Array.from({ length: 50 }, (_, i) => step(20 + i, 0.25 + (i % 2) * 0.5, 0.25));
+  writeFileSync(join(out, "sensitivity-head_lr0.001-s0", "metrics.jsonl"), [...early, ...late, JSON.stringify({ step: 70, stats: { "gen/mean": 0 } })].join("\n") + "\n");
+  writeFileSync(join(out, "teacher-s0", "plan.json"), JSON.stringify({ teacher: { sampler: { steps: 50, guidance: 2.5, nfe: 100 } } }));
   const doc = join(out, "results.md");
   const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "table", "--out", out, "--doc", doc], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -49,14 +55,14 @@ test("results table: mean ± std over seeds, computed verdicts, commands and tra
   assert.match(md, /\| V-PAE \| 1 \| 80\.0 ± 1\.0 \| 50\.0 ± 0\.0 \| 60\.0 ± 2\.0 \| \*\*63\.3 ± 1\.0\*\* \|/);
   assert.match(md, /\| V-PAE \| 4 \| 90\.0 ± 0\.0 /);
   assert.match(md, /\| DMD2 \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
-  assert.match(md, /\| Teacher \(50 steps × CFG 2\) \| 100 \| 92\.0 \| 70\.0 \| 72\.0 \| \*\*78\.0\*\* \|/);
+  assert.match(md, /\| Teacher \(50 steps, CFG 2\.5\) \| 100 \| 92\.0 \| 70\.0 \| 72\.0 \| \*\*78\.0\*\* \|/);
   // V-PAE beats DMD2 by far more than the error: the claim holds; it is below the teacher
   assert.match(md, /V-PAE \(1 NFE\) beats DMD2 \(1 NFE\) on the mean score: \*\*holds\*\*/);
   assert.match(md, /matches or exceeds the 100-NFE teacher: \*\*does not\*\*/);
   // one-seed ablation 0.3 below the full method, whose seed std is 1: within noise
-  assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| 1 \|/);
+  assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| — \| 1 \|/);
   // a sensitivity member 5 above the full method (seed std 1): better, in its own table, and not a claim
-  assert.match(md, /## Sensitivity[^\n]*\n\n\|[^\n]*\n[^\n]*\n\| full V-PAE [^\n]*\n\| discriminator head lr 1e-3 \| 85\.0 \| 55\.0 \| 65\.0 \| \*\*68\.3\*\* \| 5\.0 \| better than full \| 1 \|/);
+  assert.match(md, /## Sensitivity[^\n]*\n\n\|[^\n]*\n[^\n]*\n\| full V-PAE [^\n]*\n\| discriminator head lr 1e-3 \| 85\.0 \| 55\.0 \| 65\.0 \| \*\*68\.3\*\* \| 5\.0 \| better than full \| 0\.25 \| 1 \|/);
   assert.doesNotMatch(md, /Ablation "discriminator head lr/);
   assert.match(md, /\| dmd2-s1 \| `npx vpae run experiments\/dmd2\.vpae --set seed=1` \+ `npx vpae eval <run> --nfe 1 --samples 64` \| 20\.0 \| finished \|/);
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);
