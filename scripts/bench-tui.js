@@ -27,7 +27,11 @@ if (spawnSync("tmux", ["-V"]).status !== 0) {
 const vpae = join(root, "bin", "vpae.js");
 const runArgs = ["run", "experiments/quickstart.vpae", "--set", `generator_updates=${updates}`, "--set", `priming_steps=${Math.round(updates / 3)}`];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const quote = (s) => `'${s.replace(/'/g, "'\\''")}'`;
 
 async function once(withScreen) {
@@ -71,9 +75,15 @@ for (let i = 0; i < pairs; i++) {
   }
 }
 if (new Set([...rows.screen, ...rows.plain].map((r) => r.planHash)).size !== 1) throw new Error("the runs compiled to different plans");
-const m = (xs, k) => median(xs.map((r) => r[k]));
-const step = (m(rows.screen, "stepMs") / m(rows.plain, "stepMs") - 1) * 100;
-const total = (m(rows.screen, "seconds") / m(rows.plain, "seconds") - 1) * 100;
-console.log(`quickstart, ${updates} generator updates, ${pairs} run(s) each way:`);
-console.log(`  median step time with the screen vs --no-tui: ${step >= 0 ? "+" : ""}${step.toFixed(2)}%`);
-console.log(`  training time (sum of phase seconds):        ${total >= 0 ? "+" : ""}${total.toFixed(2)}%`);
+// each pair ran back to back, so the per-pair ratio cancels most of the machine's drift
+const pct = (a, b) => (a / b - 1) * 100;
+const perPair = (k) => rows.screen.map((r, i) => pct(r[k], rows.plain[i][k]));
+const describe = (xs) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : NaN;
+  const sign = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}%`;
+  return `${sign(mean)}${xs.length > 1 ? ` ± ${(sd / Math.sqrt(xs.length)).toFixed(2)}% (standard error)` : ""}; pairs: ${xs.map(sign).join(", ")}`;
+};
+console.log(`quickstart, ${updates} generator updates, ${pairs} pair(s) of runs, the screen's cost:`);
+console.log(`  median step time, with the screen vs --no-tui: ${describe(perPair("stepMs"))}`);
+console.log(`  training time (sum of phase seconds):          ${describe(perPair("seconds"))}`);

@@ -87,5 +87,5 @@ export function num(x: number | undefined, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(1);
-  return x.toFixed(a >= 100 ? 1 : digits);
+  return x.toFixed(a >= 100 ? Math.min(1, digits) : digits);
 }

@@ -6,7 +6,7 @@ import { render } from "ink-testing-library";
 import { emptyView, reduce, type RunView } from "../../runtime/tui/state.js";
 import { detectAlarms } from "../../runtime/tui/alarms.js";
 import { App } from "../../runtime/tui/app.js";
-import { lineChart } from "../../runtime/tui/charts.js";
+import { lineChart, num } from "../../runtime/tui/charts.js";
 
 function game(n: number, collapse = false): RunView {
   const v = emptyView();
@@ -81,4 +81,13 @@ test("line charts: right-aligned history, a dotted reference line inside the ran
   assert.equal(cells[0]! & ~0x40, 0, "nothing else in the empty left cells");
   assert.equal(cells[1]! & ~0x40, 0, "nothing else in the empty left cells");
   assert.notEqual(cells[3]! & 0x08, 0, "the newest (and largest) value at the top of the right edge");
+});
+
+test("numbers keep the digits asked for, also at 100 and above", () => {
+  assert.equal(num(94, 0), "94");
+  assert.equal(num(100, 0), "100");
+  assert.equal(num(123.456), "123.5");
+  assert.equal(num(1.23456), "1.235");
+  assert.equal(num(2e-4), "2.0e-4");
+  assert.equal(num(undefined), "—");
 });
