@@ -69,6 +69,7 @@ const VARIANT_GROUPS = [
 
 function allRuns() {
   const runs = [];
+  const done = loadResults();
   for (const m of METHODS) {
     for (const seed of SEEDS) {
       runs.push({ id: `${m.id}-s${seed}`, group: "main", method: m.id, label: m.label, seed, args: [m.file, "--set", `seed=${seed}`], nfe: [1, 4] });
@@ -76,7 +77,7 @@ function allRuns() {
   }
   for (const { group, file, list } of VARIANT_GROUPS) {
     for (const a of list) {
-      for (const seed of variantSeeds(group, a.id)) {
+      for (const seed of variantSeeds(done, group, a.id)) {
         const member = `${a.id.includes("=") ? a.id : `variant=${a.id}`},seed=${seed}`;
         runs.push({ id: `${group}-${a.id.replace("=", "")}-s${seed}`, group, method: a.id, label: a.label, seed, args: [file, "--member", member], nfe: [1, 4] });
       }
@@ -91,9 +92,8 @@ function allRuns() {
  * `list` and `run` grow as the summaries come in. Sensitivity members stay at seed 0: they only screen
  * for values worth a closer look.
  */
-function variantSeeds(group, id) {
+function variantSeeds(all, group, id) {
   if (group !== "ablation") return [0];
-  const all = loadResults();
   const full = summarise(all.filter((r) => r.group === "main" && r.method === "vpae"), 1);
   const first = summarise(all.filter((r) => r.group === group && r.method === id && r.seed === 0), 1);
   if (!full || !first || full.seeds < 2) return [0];

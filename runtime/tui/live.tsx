@@ -92,7 +92,6 @@ export function startLive(opts: LiveOptions): LiveScreen {
   const onResize = () => {
     const t = performance.now();
     instance.unmount();
-    instance.cleanup();
     out.write(CLEAR_SCREEN);
     instance = mount();
     ms += performance.now() - t;
