@@ -6,24 +6,15 @@
 //    compileFile alone (dist/compiler/program.js imported as ES modules, no bundle), and the whole
 //    `vpae compile --list` process.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { vpaeFiles } from "./vpae-files.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const vpae = join(root, "bin", "vpae.js");
 const runs = Number(process.env.BENCH_RUNS ?? 11);
-
-function vpaeFiles(dir) {
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...vpaeFiles(p));
-    else if (name.endsWith(".vpae")) out.push(p);
-  }
-  return out;
-}
 
 function time(args, env = {}) {
   const t = process.hrtime.bigint();

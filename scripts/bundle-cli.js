@@ -13,11 +13,12 @@
 // Usage: node scripts/bundle-cli.js [BUILD_DIR] (default dist; another folder gets no first run, as
 // bin/vpae.js runs dist/ only).
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { rollup } from "rollup";
+import { vpaeFiles } from "./vpae-files.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.resolve(root, process.argv[2] ?? "dist");
@@ -91,19 +92,5 @@ for (const chunk of output) {
 writeFileSync(path.join(dist, "vpae-compiler.json"), JSON.stringify({ inputs: [...inputs].sort() }, null, 2) + "\n");
 
 // The first run writes the code cache: check every experiment (problems in them do not matter here).
-/** @type {string[]} */
-const experiments = [];
-(function walk(dir) {
-  let names = [];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith(".vpae")) experiments.push(p);
-  }
-})(path.join(root, "experiments"));
+const experiments = vpaeFiles(path.join(root, "experiments"));
 if (dist === path.join(root, "dist")) spawnSync(process.execPath, [path.join(root, "bin", "vpae.js"), "check", ...experiments], { cwd: root, stdio: "ignore" });

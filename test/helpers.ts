@@ -1,6 +1,6 @@
 // Shared test helpers. Tests run from dist/test/** with the repository root as working directory.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
@@ -13,6 +13,18 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export function fromRoot(...parts: string[]): string {
   return path.join(repoRoot, ...parts);
+}
+
+/** Every .vpae file under dir (absolute paths), depth first, names sorted; none when dir is missing. */
+export function vpaeFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...vpaeFiles(p));
+    else if (name.endsWith(".vpae")) out.push(p);
+  }
+  return out;
 }
 
 /** An in-memory file system for compiling snippets: { "main.vpae": "...", "lib/base.vpae": "..." }. */

@@ -2,13 +2,13 @@
 // plan-hash round trips, and a property test over perturbed layouts of the fixtures.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { formatExpr, formatText, parseSource } from "../../compiler/format.js";
 import { compileFile, type CompileResult, type Host } from "../../compiler/program.js";
 import { tokenize } from "../../grammar/index.js";
-import { memoryHost, MINIMAL, repoRoot } from "../helpers.js";
+import { memoryHost, MINIMAL, repoRoot, vpaeFiles } from "../helpers.js";
 
 // ---- fixtures ----
 
@@ -158,22 +158,7 @@ const FIXTURES: FixtureSet[] = [
 ];
 
 function experimentFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = path.join(dir, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith(".vpae")) out.push(p);
-    }
-  };
-  walk(path.join(repoRoot, "experiments"));
-  return out;
+  return vpaeFiles(path.join(repoRoot, "experiments"));
 }
 
 /** Every input the generic checks run on: fixture files and experiments/**\/*.vpae. */

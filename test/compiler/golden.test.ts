@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { compileFile, type CompileResult, type Host } from "../../compiler/program.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot, vpaeFiles } from "../helpers.js";
 
 const EXPERIMENTS = "experiments";
 const REFERENCE_DIR = path.join("test", "baselines", "reference");
@@ -30,15 +30,7 @@ const host: Host = {
 
 /** Every .vpae file under experiments/, as a posix path relative to the repository root, sorted. */
 function experimentFiles(): string[] {
-  const out: string[] = [];
-  (function walk(rel: string) {
-    for (const entry of readdirSync(path.join(repoRoot, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith(".vpae")) out.push(child);
-    }
-  })(EXPERIMENTS);
-  return out;
+  return vpaeFiles(path.join(repoRoot, EXPERIMENTS)).map((f) => path.relative(repoRoot, f).split(path.sep).join("/"));
 }
 
 interface Golden {

@@ -4,13 +4,13 @@
 // of a valid sample and of every experiments/**/*.vpae. Run counts are bounded to keep this fast.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { compileFile, nodeHost, type CompileResult, type Host } from "../../compiler/program.js";
 import { D } from "../../compiler/diagnostics/catalog.js";
 import { tokenize } from "../../grammar/index.js";
-import { fromRoot } from "../helpers.js";
+import { fromRoot, vpaeFiles } from "../helpers.js";
 
 const CODES = new Set<string>(Object.values(D).map((e) => e.code));
 
@@ -102,17 +102,6 @@ function checkText(text: string): string | undefined {
 }
 
 // ---- seeds for mutation: the sample and the experiments shipped with the repository ----
-
-function vpaeFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...vpaeFiles(p));
-    else if (name.endsWith(".vpae")) out.push(p);
-  }
-  return out;
-}
 
 interface Seed {
   name: string;
