@@ -27,6 +27,9 @@ const commands: Record<string, Command> = {
   watch: { summary: "follow a running or finished run on the live screen (or as plain lines)", load: async () => (await import("./commands/watch.js")).command },
   eval: { summary: "score a trained run or checkpoint at several NFE, with latency", load: async () => (await import("./commands/eval.js")).command },
   sample: { summary: "write GIF grids of generated clips beside their condition frames", load: async () => (await import("./commands/sample.js")).command },
+  sweep: { summary: "run every member of a sweep (local worker pool or a Slurm job array); cached, shared, resumable", load: async () => (await import("./commands/sweep.js")).command },
+  "sweep-member": { summary: "run one member of a prepared sweep (what sweep's workers and Slurm tasks call)", load: async () => (await import("./commands/sweep-member.js")).command },
+  report: { summary: "tables (terminal, Markdown, CSV, JSON) and plots of a sweep's results, seeds aggregated", load: async () => (await import("./commands/report.js")).command },
   export: { summary: "write one role's trained weights as a standalone safetensors file", load: async () => (await import("./commands/export.js")).command },
   doctor: { summary: "which tensor backends work here and which one `auto` picks", load: async () => (await import("./commands/doctor.js")).command },
 };
@@ -38,7 +41,7 @@ function topHelp(): string {
     "usage: vpae <command> [options]     (vpae <command> --help for its options)",
     "",
     "commands:",
-    ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(13)} ${c.summary}`),
     "",
     "exit codes: 0 ok, 1 problems in the input (diagnostics), 2 usage errors or a bug in vpae",
   ];

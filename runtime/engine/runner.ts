@@ -92,8 +92,15 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
     warn: (message) => emit({ type: "warning", message, time: Date.now() }),
   });
   const started = Date.now();
-  const state = initialState(plan, opts.baseDir, `${backend.name} (${backend.detail})`, opts.vpaeVersion);
-  if (run.resumedFrom) restore(state, run.resumedFrom.state);
+  let state: State;
+  try {
+    state = initialState(plan, opts.baseDir, `${backend.name} (${backend.detail})`, opts.vpaeVersion);
+    if (run.resumedFrom) restore(state, run.resumedFrom.state);
+  } catch (err) {
+    // the run folder says why it never started (and its lock goes)
+    run.finish("failed", err instanceof Error ? err.message : String(err));
+    throw err;
+  }
   const totalSteps = plan.phases.reduce((a, p) => a + p.steps, 0);
   const references = equilibriumReferences(plan);
   const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
@@ -299,14 +306,18 @@ function snapshot(state: State): CheckpointState {
 
 function restore(state: State, ck: CheckpointState): void {
   const get = (name: string) => ck.tensors.get(name);
+  const extra = ck.meta.extra as { optimizers?: { role: string; kind: string }[]; frozen?: string[]; initialRoles?: string[] };
+  // A fork's checkpoint (io/fork.ts) leaves out roles that no shared phase trained: they keep the
+  // initial values the Nets constructor just gave them.
+  const initial = new Set(extra.initialRoles ?? []);
   for (const [role, p] of state.nets.owned) {
     for (const [name, v] of p) {
       const t = get(`${role}/${name}`);
+      if (!t && initial.has(role)) continue;
       if (!t) throw new RunError(`the checkpoint has no ${role}/${name}`);
-      v.assign(tf.tensor(t.data as Float32Array, t.shape));
+      tf.tidy(() => v.assign(tf.tensor(t.data as Float32Array, t.shape)));
     }
   }
-  const extra = ck.meta.extra as { optimizers?: { role: string; kind: string }[]; frozen?: string[] };
   for (const name of extra.frozen ?? []) state.frozen.add(name);
   // EMA shadows and optimizer state: rebuilt from the tensor names.
   for (const [full, t] of ck.tensors) {
@@ -325,7 +336,9 @@ function restore(state: State, ck: CheckpointState): void {
     for (const [name, t] of ck.tensors) {
       const m = name.match(/^opt\/([^/]+)\/(m|v)\/(.+)$/);
       if (!m || m[1] !== o.role) continue;
-      (m[2] === "m" ? opt.m : opt.v).set(m[3]!, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false));
+      const value = tf.tensor(t.data as Float32Array, t.shape);
+      (m[2] === "m" ? opt.m : opt.v).set(m[3]!, tf.variable(value, false));
+      value.dispose();
     }
     state.optimizers.set(o.role, opt);
   }

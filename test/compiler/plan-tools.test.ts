@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileText, errors } from "../helpers.js";
 import { estimatePhase, separateDiscriminatorVariant, callsPerUpdate, tokensPerClip } from "../../compiler/estimate.js";
-import { diffPlans } from "../../compiler/plan-diff.js";
+import { diffPlans } from "../../compiler/plan/diff.js";
 import { parsePlan } from "../../compiler/plan-file.js";
 import { DiagnosticBag } from "../../compiler/diagnostics/diagnostic.js";
 import type { Plan } from "../../compiler/plan/schema.js";

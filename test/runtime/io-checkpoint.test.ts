@@ -24,16 +24,18 @@ import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 const BASE = compileText(MINIMAL).plans[0]!.plan;
 
-function planWithKeep(keep: number): Plan {
+/** A one-phase plan of `steps` steps that keeps `keep` checkpoints (its phase ends after the steps the tests save). */
+function planWithKeep(keep: number, steps = 100): Plan {
   const p = structuredClone(BASE);
   p.checkpoint.keep = keep;
+  p.phases[0]!.steps = steps;
   p.hash = planHash(p);
   return p;
 }
 
 /** A fresh run folder (closed again, so that tests may reopen it). */
-function newRun(keep = 3): { dir: string; plan: Plan } {
-  const plan = planWithKeep(keep);
+function newRun(keep = 3, steps?: number): { dir: string; plan: Plan } {
+  const plan = planWithKeep(keep, steps);
   const run = openRunDir(join(tempDir({}), "runs"), plan, { vpaeVersion: "0.1.0", backend: { name: "cpu", detail: "test" } });
   run.close();
   return { dir: run.dir, plan };
@@ -193,6 +195,13 @@ test("pruning keeps the newest `keep` checkpoints and updates the manifest", () 
   // the default comes from plan.json; an explicit keep overrides it
   saveCheckpoint(dir, state(plan, 50), 1);
   assert.deepEqual(readdirSync(join(dir, "checkpoints")), ["step-000050.safetensors"]);
+});
+
+test("pruning never deletes the checkpoint at the end of a phase (another plan may start from it)", () => {
+  const { dir, plan } = newRun(1, 10);
+  for (const step of [5, 10, 15, 20]) saveCheckpoint(dir, state(plan, step));
+  assert.deepEqual(readdirSync(join(dir, "checkpoints")).sort(), ["step-000010.safetensors", "step-000020.safetensors"]);
+  assert.deepEqual(readManifest(dir).checkpoints.map((c) => c.step), [10, 20]);
 });
 
 test("pruning counts only valid checkpoints, so a corrupt one never costs the last good one", () => {

@@ -9,9 +9,10 @@ export const evalSpec: Record<string, OptionSpec> = {
   nfe: { value: true, valueName: "N,N,...", help: "network evaluations per video to test (default: the plan's eval.nfe); the model's own NFE uses its sampler (e.g. 100 = 50 steps x CFG), others that many plain Euler steps" },
   samples: { value: true, valueName: "N", help: "clips of the fixed evaluation set (default: the plan's eval.samples)" },
   json: { help: "print the results as JSON" },
+  save: { help: "also write them into the run folder as scores-<role>.json (what vpae report reads before the run's own final evaluation)" },
   ...trainedOptions,
 };
-export const evalUsage = "vpae eval <run|checkpoint> [--nfe 1,4,100] [--samples N] [--role teacher|student] [--raw] [--json]";
+export const evalUsage = "vpae eval <run|checkpoint> [--nfe 1,4,100] [--samples N] [--role teacher|student] [--raw] [--json] [--save]";
 export const evalSummary = "Score a trained model on the world's fixed evaluation clips: semantic alignment, temporal coherence and frame quality (0-100, docs/metrics.md), direction accuracy, and the diffusion latency per video for each NFE.";
 
 export async function parseCounts(text: string | undefined, what: string, command: string): Promise<number[] | undefined> {
@@ -35,8 +36,14 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   for (const nfe of nfes ?? plan.eval.nfe) {
     rows.push(inf.evaluateAt(trained.model, trained.params, inf.ownSampler(trained), batch, nfe, plan.seed ^ 0x5eed).summary);
   }
+  const record = { run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, samples: batch.n, results: rows };
+  if (flag(args, "save")) {
+    const { writeScores } = await import("../../engine/io/scores.js");
+    const file = writeScores(trained.runDir, trained.role, { ...record, role: trained.role, raw: flag(args, "raw"), time: new Date().toISOString() });
+    if (!flag(args, "json")) io.stderr(`wrote ${file}\n`);
+  }
   if (flag(args, "json")) {
-    io.stdout(JSON.stringify({ run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, samples: batch.n, results: rows }, null, 2) + "\n");
+    io.stdout(JSON.stringify(record, null, 2) + "\n");
     return EXIT_OK;
   }
   io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} evaluation clips, backend ${backend}\n\n`);

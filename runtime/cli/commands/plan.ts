@@ -4,7 +4,7 @@ import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import { overrideOptions, planFromArgument, selectOptions, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { renderDiff, renderPlanSummary } from "../views/plan-view.js";
-import { diffPlans } from "../../../compiler/plan-diff.js";
+import { diffPlans } from "../../../compiler/plan/diff.js";
 import { estimatePhase, callsPerUpdate } from "../../../compiler/estimate.js";
 
 export const planSpec: Record<string, OptionSpec> = {

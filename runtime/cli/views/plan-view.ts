@@ -2,7 +2,7 @@
 import type { Distribution, Plan, Schedule } from "../../../compiler/plan/schema.js";
 import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
 import { loraParameterCount, headParameterCount } from "../../../compiler/model-size.js";
-import { formatValue, type PlanDiff } from "../../../compiler/plan-diff.js";
+import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
 
 function n(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));

@@ -228,14 +228,31 @@ export function latestCheckpoint(runDir: string, options: { warn?: (message: str
   return null;
 }
 
+/** Which checkpoints pruning keeps: the newest `keep` valid ones, and every step in `protect`. */
+export interface KeepPolicy {
+  keep: number;
+  /**
+   * Steps that are never pruned: the ends of the plan's phases, from which another plan that shares
+   * those phases can start (sweep prefix sharing, fork.ts).
+   */
+  protect?: readonly number[];
+}
+
+/** The global steps at which the phases of a plan end (the checkpoints pruning never deletes). */
+export function phaseEndSteps(phases: readonly { steps: number }[]): number[] {
+  let step = 0;
+  return phases.map((p) => (step += p.steps));
+}
+
 /**
  * Writes `state` as checkpoints/step-NNNNNN.safetensors (atomically), records it in manifest.json
- * (where the folder has one) and prunes old checkpoints down to `keep` (default: plan.json's
- * checkpoint.keep; no pruning without either). Pruning counts only checkpoints that verify: it keeps
- * every file from the newest down to the keep-th valid one (so a corrupt newer file never costs the
- * last good one) and deletes the older ones; it never deletes the file just written.
+ * (where the folder has one) and prunes old checkpoints (policy: default from plan.json, its
+ * checkpoint.keep and its phase ends; no pruning without either). Pruning counts only checkpoints
+ * that verify: it keeps every file from the newest down to the keep-th valid one (so a corrupt newer
+ * file never costs the last good one), plus the protected steps, and deletes the other older ones; it
+ * never deletes the file just written.
  */
-export function saveCheckpoint(runDir: string, state: CheckpointState, keep?: number): SavedCheckpoint {
+export function saveCheckpoint(runDir: string, state: CheckpointState, policy?: KeepPolicy | number): SavedCheckpoint {
   const step = state.meta.globalStep;
   const file = join(checkpointsDir(runDir), checkpointFileName(step));
   const { tensors, metadata } = checkpointTensors(state, file);
@@ -249,20 +266,20 @@ export function saveCheckpoint(runDir: string, state: CheckpointState, keep?: nu
       m.checkpoints.sort((a, b) => a.step - b.step);
     });
   }
-  const limit = keep ?? planKeep(runDir);
-  const pruned = limit === undefined ? [] : prune(runDir, limit, step);
+  const limit = typeof policy === "number" ? { keep: policy } : (policy ?? planPolicy(runDir));
+  const pruned = limit === undefined ? [] : prune(runDir, limit.keep, step, new Set(limit.protect ?? []));
   return { file, step, sha256, pruned };
 }
 
-function planKeep(runDir: string): number | undefined {
+function planPolicy(runDir: string): KeepPolicy | undefined {
   const path = join(runDir, "plan.json");
   if (!existsSync(path)) return undefined;
-  const plan = guard(path, "cannot read", () => JSON.parse(readFileSync(path, "utf8")) as { checkpoint?: { keep?: unknown } });
+  const plan = guard(path, "cannot read", () => JSON.parse(readFileSync(path, "utf8")) as { checkpoint?: { keep?: unknown }; phases?: { steps: number }[] });
   const keep = plan.checkpoint?.keep;
-  return typeof keep === "number" && keep >= 1 ? keep : undefined;
+  return typeof keep === "number" && keep >= 1 ? { keep, protect: phaseEndSteps(plan.phases ?? []) } : undefined;
 }
 
-function prune(runDir: string, keep: number, justWritten: number): string[] {
+function prune(runDir: string, keep: number, justWritten: number, protect: ReadonlySet<number>): string[] {
   if (!Number.isSafeInteger(keep) || keep < 1) throw new IoError(runDir, `cannot keep ${keep} checkpoints (at least 1)`, "argument");
   const manifest = readManifestIfAny(runDir);
   let valid = 0;
@@ -283,7 +300,7 @@ function prune(runDir: string, keep: number, justWritten: number): string[] {
     }
   }
   if (cutoff < 0) return [];
-  const removed = listCheckpointFiles(runDir).filter((e) => e.step < cutoff && e.step !== justWritten);
+  const removed = listCheckpointFiles(runDir).filter((e) => e.step < cutoff && e.step !== justWritten && !protect.has(e.step));
   for (const entry of removed) guard(entry.file, "cannot delete an old checkpoint", () => unlinkSync(entry.file));
   if (removed.length > 0) {
     fsyncDir(checkpointsDir(runDir));

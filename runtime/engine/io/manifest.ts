@@ -27,6 +27,19 @@ export interface ManifestPhase {
   finishedAt: string | null;
   /** Seconds spent in the phase, summed over every session of the run. */
   seconds: number;
+  /** Set when the phase was trained by another run and taken over from its phase-end checkpoint (fork.ts): that run's folder name. */
+  sharedFrom?: string;
+}
+
+/** Where a run that started from another run's phase-end checkpoint (prefix sharing) came from. */
+export interface ForkRecord {
+  /** The source run's folder name and plan hash. */
+  run: string;
+  planHash: string;
+  /** Phases taken over, and the global step of the checkpoint they end at. */
+  phases: number;
+  step: number;
+  time: string;
 }
 
 export interface SampleRecord {
@@ -71,6 +84,8 @@ export interface Manifest {
   samples: SampleRecord[];
   evals: EvalRecord[];
   resumes: ResumeRecord[];
+  /** Present when the run started from another run's phase-end checkpoint. */
+  forkedFrom?: ForkRecord;
 }
 
 export function manifestPath(runDir: string): string {

@@ -19,7 +19,7 @@ import { planHash } from "../../../compiler/plan/hash.js";
 import type { Plan } from "../../../compiler/plan/schema.js";
 import { validatePlan } from "../../../compiler/plan/validate.js";
 import { fsyncDir, writeFileAtomic } from "./atomic.js";
-import { CHECKPOINTS_DIR, checkpointRelative, latestCheckpoint, listCheckpointFiles, saveCheckpoint, type CheckpointState, type LatestCheckpoint, type SavedCheckpoint } from "./checkpoint.js";
+import { CHECKPOINTS_DIR, checkpointRelative, phaseEndSteps, latestCheckpoint, listCheckpointFiles, saveCheckpoint, type CheckpointState, type LatestCheckpoint, type SavedCheckpoint } from "./checkpoint.js";
 import { IoError, describeSystemError, guard } from "./errors.js";
 import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, readManifest, updateManifest, writeManifest, type EvalRecord, type Manifest, type RunStatus, type SampleRecord } from "./manifest.js";
 import { appendMetrics, truncateMetrics, type MetricsRecord } from "./metrics.js";
@@ -95,7 +95,8 @@ function readLock(path: string): LockHolder | null {
   return null;
 }
 
-function alive(holder: LockHolder): boolean {
+/** Whether the process of a lock (or any {pid, host}) still runs; on another host it cannot tell and says yes. */
+export function alive(holder: { pid: number; host: string }): boolean {
   if (holder.host !== hostname()) return true; // cannot tell: assume it is
   if (holder.pid === process.pid) return true;
   try {
@@ -244,7 +245,7 @@ export class RunDir {
     this.open();
     if (state.meta.planHash !== this.plan.hash)
       throw new IoError(this.dir, `checkpoint metadata names plan ${state.meta.planHash.slice(0, 12)}, but this run is plan ${this.plan.hash.slice(0, 12)}`, "argument");
-    const saved = saveCheckpoint(this.dir, state, this.plan.checkpoint.keep);
+    const saved = saveCheckpoint(this.dir, state, { keep: this.plan.checkpoint.keep, protect: phaseEndSteps(this.plan.phases) });
     this.update((m) => this.flushPhaseTimes(m));
     return saved;
   }
@@ -312,8 +313,16 @@ function freshManifest(plan: Plan, options: OpenRunOptions): Manifest {
   };
 }
 
-function create(runsDir: string, dir: string, plan: Plan, options: OpenRunOptions): RunDir {
-  const tmp = join(runsDir, `.${basename(dir)}.${process.pid}.${randomBytes(4).toString("hex")}.creating`);
+/**
+ * Builds a run folder under a dot-name and renames it into place, so that it exists complete or not at
+ * all: plan, fresh manifest, empty metrics log, and then whatever `fill` writes into it (a fork's
+ * records and checkpoint). With `lock`, the new folder holds this process's lock.
+ */
+export function createRunFolder(runsDir: string, plan: Plan, options: OpenRunOptions & { lock: boolean; fill?: (tmp: string) => void }): string {
+  const dir = resolve(runsDir, runDirName(plan));
+  guard(runsDir, "cannot create the runs folder", () => mkdirSync(runsDir, { recursive: true }));
+  if (existsSync(dir)) throw existing(dir, plan);
+  const tmp = join(resolve(runsDir), `.${basename(dir)}.${process.pid}.${randomBytes(4).toString("hex")}.creating`);
   try {
     guard(tmp, "cannot create the run folder", () => {
       mkdirSync(join(tmp, CHECKPOINTS_DIR), { recursive: true });
@@ -322,7 +331,8 @@ function create(runsDir: string, dir: string, plan: Plan, options: OpenRunOption
     writeFileAtomic(join(tmp, PLAN_FILE), JSON.stringify(plan, null, 2) + "\n");
     writeManifest(tmp, freshManifest(plan, options));
     writeFileAtomic(join(tmp, METRICS_FILE), "");
-    guard(tmp, "cannot create the run's lock", () => writeFileSync(join(tmp, LOCK_FILE), lockContent(), { flag: "wx" }));
+    options.fill?.(tmp);
+    if (options.lock) guard(tmp, "cannot create the run's lock", () => writeFileSync(join(tmp, LOCK_FILE), lockContent(), { flag: "wx" }));
     try {
       renameSync(tmp, dir);
     } catch (err) {
@@ -334,8 +344,8 @@ function create(runsDir: string, dir: string, plan: Plan, options: OpenRunOption
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  fsyncDir(runsDir);
-  return new RunDir(dir, plan, null);
+  fsyncDir(resolve(runsDir));
+  return dir;
 }
 
 function describeRun(dir: string): string {
@@ -419,8 +429,7 @@ export function openRunDir(runsDir: string, plan: Plan, options: OpenRunOptions)
   const dir = resolve(runsDir, runDirName(plan));
   guard(runsDir, "cannot create the runs folder", () => mkdirSync(runsDir, { recursive: true }));
   if (options.resume) return resume(dir, plan, options);
-  if (existsSync(dir)) throw existing(dir, plan);
-  return create(resolve(runsDir), dir, plan, options);
+  return new RunDir(createRunFolder(runsDir, plan, { ...options, lock: true }), plan, null);
 }
 
 // ---- finding runs ----

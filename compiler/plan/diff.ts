@@ -1,8 +1,8 @@
 // A typed diff of two plans: what changed (added, removed, changed values, with named paths such as
 // phases.equilibrium.losses.c_sds.weight.value) and which phases the change forces to re-run, read off
 // the chained phase hashes.
-import type { Plan } from "./plan/schema.js";
-import { planContent } from "./plan/hash.js";
+import type { Plan } from "./schema.js";
+import { planContent } from "./hash.js";
 
 export interface Change {
   op: "+" | "-" | "~";

@@ -1,0 +1,119 @@
+// vpae sweep-member <sweep-dir> <index>: run one member of a prepared sweep in this process. This is
+// what `vpae sweep`'s local workers and its Slurm array tasks call; a person rarely needs it, except to
+// re-run one member by hand exactly as the sweep would.
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { spawnSync } from "node:child_process";
+import { flag, option, parseArgs, type OptionSpec } from "../args.js";
+import type { Io } from "../common.js";
+import { EXIT_DIAGNOSTICS, UsageError } from "../errors.js";
+import { COMPILER_VERSION } from "../../../compiler/version.js";
+import type { BackendPreference } from "../../engine/tf.js";
+import type { RunListener } from "../../engine/events.js";
+
+export const sweepMemberSpec: Record<string, OptionSpec> = {
+  json: { help: "one JSON event per line on stdout (what the local launcher reads)" },
+  log: { value: true, valueName: "FILE", help: "append plain progress lines to FILE" },
+  "watch-stdin": { help: "stop cleanly (with a checkpoint) when standard input closes: the launcher is gone" },
+  slurm: { help: "running as a Slurm array task: USR2 checkpoints and requeues the job, TERM checkpoints and stops" },
+  backend: { value: true, valueName: "auto|tensorflow-gpu|tensorflow|wasm|cpu", help: "tensor backend (default: the plan's)" },
+  debug: { help: "check after every step that no tensor leaked" },
+};
+export const sweepMemberUsage = "vpae sweep-member <sweep-dir> <index> [--json] [--log FILE] [--watch-stdin] [--slurm] [--backend B]";
+export const sweepMemberSummary =
+  "Run one member of a prepared sweep (runs/sweeps/<name>/) in this process, as `vpae sweep` does: resume it, start it from a shared phase-end checkpoint, or start it afresh; a finished member is left alone.";
+
+export async function runSweepMember(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs("sweep-member", argv, sweepMemberSpec);
+  const slurm = flag(args, "slurm");
+  const [dir, indexText = slurm ? process.env["SLURM_ARRAY_TASK_ID"] : undefined, ...rest] = args.positionals;
+  if (dir === undefined || indexText === undefined || rest.length > 0) throw new UsageError("sweep-member takes a sweep folder and a member index", "sweep-member");
+  const index = Number(indexText);
+  if (!Number.isSafeInteger(index) || index < 0) throw new UsageError(`the member index must be a whole number >= 0, not '${indexText}'`, "sweep-member");
+  const backend = option(args, "backend") as BackendPreference | undefined;
+  if (backend !== undefined && !["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, "sweep-member");
+  const json = flag(args, "json");
+  const logPath = option(args, "log");
+  const { plainSink, jsonSink } = await import("../../sinks/plain.js");
+  const listeners: RunListener[] = [];
+  if (json) listeners.push(jsonSink((l) => io.stdout(l + "\n")));
+  if (logPath !== undefined) {
+    mkdirSync(dirname(logPath), { recursive: true });
+    listeners.push(plainSink((l) => appendFileSync(logPath, l + "\n")));
+  }
+  if (!json && logPath === undefined) listeners.push(plainSink((l) => io.stdout(l + "\n")));
+  const note = (message: string) => {
+    if (json) io.stdout(JSON.stringify({ type: "note", message }) + "\n");
+    else io.stderr(`vpae sweep-member: ${message}\n`);
+    if (logPath !== undefined) appendFileSync(logPath, `note: ${message}\n`);
+  };
+
+  const control = { stopRequested: false };
+  let requeue = false;
+  let interrupts = 0;
+  const stop = () => (control.stopRequested = true);
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130); // everything written so far is complete
+    stop();
+  };
+  const onUsr2 = () => {
+    requeue = true;
+    stop();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", stop);
+  if (slurm) process.on("SIGUSR2", onUsr2);
+  if (flag(args, "watch-stdin")) {
+    process.stdin.on("end", stop);
+    process.stdin.on("close", stop);
+    process.stdin.resume();
+  }
+  const job = slurm && process.env["SLURM_ARRAY_JOB_ID"] ? `${process.env["SLURM_ARRAY_JOB_ID"]}_${process.env["SLURM_ARRAY_TASK_ID"] ?? index}` : slurm ? process.env["SLURM_JOB_ID"] : undefined;
+  const { runMember } = await import("../../sweep/task.js");
+  const { IoError } = await import("../../engine/io/errors.js");
+  try {
+    const result = await runMember({
+      sweepDir: dir,
+      index,
+      via: slurm ? "slurm" : "local",
+      ...(job ? { job } : {}),
+      ...(logPath !== undefined ? { log: logPath } : {}),
+      listeners,
+      control,
+      ...(backend ? { backend } : {}),
+      vpaeVersion: COMPILER_VERSION,
+      leakCheck: flag(args, "debug"),
+      waitForShareMs: slurm ? 6 * 3600_000 : 0,
+      note,
+    });
+    let exit = result.exit;
+    if (requeue && result.status === "stopped" && job) {
+      // Slurm's warning signal: the checkpoint is written; put the task back in the queue, where it
+      // resumes from that checkpoint (this process may be ended by Slurm as the requeue happens).
+      const { appendRecord, readMemberTable } = await import("../../sweep/record.js");
+      const hash = readMemberTable(dir)?.members.find((m) => m.index === index)?.hash ?? "";
+      appendRecord(dir, { t: "state", time: new Date().toISOString(), index, hash, state: "requeued", via: "slurm", job, ...(logPath !== undefined ? { log: logPath } : {}) });
+      const r = spawnSync("scontrol", ["requeue", job], { encoding: "utf8" });
+      if (r.status !== 0) note(`scontrol requeue ${job} failed: ${(r.stderr || r.error?.message || "").trim()}`);
+      exit = 0;
+    }
+    if (json) io.stdout(JSON.stringify({ type: "task-end", status: result.status, exit, reason: result.reason, runDir: result.runDir }) + "\n");
+    else if (result.status === "failed") io.stderr(`vpae sweep-member: ${result.reason}\n`);
+    return exit;
+  } catch (err) {
+    if (err instanceof IoError) {
+      io.stderr(`vpae sweep-member: ${err.message}\n`);
+      if (json) io.stdout(JSON.stringify({ type: "task-end", status: "failed", exit: EXIT_DIAGNOSTICS, reason: err.message, runDir: null }) + "\n");
+      return EXIT_DIAGNOSTICS;
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", stop);
+    process.off("SIGUSR2", onUsr2);
+    if (flag(args, "watch-stdin")) process.stdin.destroy();
+  }
+}
+
+/** What main.ts loads: the command's entry point, usage line, summary and options. */
+export const command = { run: runSweepMember, usage: sweepMemberUsage, summary: sweepMemberSummary, spec: sweepMemberSpec };

@@ -1,0 +1,133 @@
+// The member table of `vpae sweep --dry-run` and `--status`: index, short plan hash, the values that
+// differ from the base, status, steps still to train and an estimated time, then the prefix-sharing
+// tree and the totals. Also its JSON form.
+import { relative } from "node:path";
+import type { PlannedMember } from "../../sweep/status.js";
+import { sweepTotals } from "../../sweep/status.js";
+import type { LoadedSweep } from "../sweep-input.js";
+
+export function duration(s: number | null): string {
+  if (s === null) return "?";
+  if (s < 90) return `${Math.max(0, Math.round(s))} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** The member's status in words: new / finished / partial at step k / failed / shares a prefix with member j. */
+export function statusWords(m: PlannedMember): string {
+  const st = m.state;
+  const phaseName = (k: number) => m.spec.plan.phases[k - 1]!.name;
+  let s: string;
+  switch (st.kind) {
+    case "finished":
+      s = "finished";
+      break;
+    case "running":
+      s = `running (step ${st.step}/${m.steps.total})`;
+      break;
+    case "partial":
+      s = `partial at step ${st.step}/${m.steps.total}`;
+      break;
+    case "failed":
+      s = `failed${st.step !== null ? ` at step ${st.step}` : ""}${st.exit !== null ? ` (exit ${st.exit})` : ""}`;
+      break;
+    case "new":
+      s = "new";
+      break;
+  }
+  if (m.share) s += `, from ${m.share.member !== null ? `member ${m.share.member}` : m.share.label} after ${phaseName(m.share.phases)}`;
+  if (m.changed) s += `, changed (was ${m.changed.was.slice(0, 12)})`;
+  return s;
+}
+
+function table(rows: string[][], align: ("l" | "r")[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd());
+}
+
+/** The sharing tree: each member that trains shared phases, with the members that start from its checkpoints. */
+function sharingTree(planned: readonly PlannedMember[]): string[] {
+  const out: string[] = [];
+  const children = new Map<string, PlannedMember[]>();
+  for (const m of planned) {
+    if (!m.share) continue;
+    const key = m.share.member !== null ? `member ${m.share.member}` : m.share.label;
+    children.set(key, [...(children.get(key) ?? []), m]);
+  }
+  for (const [source, kids] of children) {
+    out.push(`  ${source}`);
+    const byPhase = new Map<number, PlannedMember[]>();
+    for (const k of kids) byPhase.set(k.share!.phases, [...(byPhase.get(k.share!.phases) ?? []), k]);
+    const groups = [...byPhase.entries()].sort((a, b) => b[0] - a[0]);
+    groups.forEach(([phases, ms], i) => {
+      const p = ms[0]!.spec.plan;
+      const names = p.phases.slice(0, phases).map((x) => x.name).join(", ");
+      const who = ms.length > 1 ? `members ${ms.map((m) => m.spec.index).join(", ")} start` : `member ${ms[0]!.spec.index} starts`;
+      out.push(`  ${i === groups.length - 1 ? "└─" : "├─"} ${who} after ${p.phases[phases - 1]!.name} (${names}: ${ms[0]!.share!.step} steps${ms.length > 1 ? " each" : ""})`);
+    });
+  }
+  return out;
+}
+
+/** A path relative to the working folder when it lies below it, else absolute. */
+function shown(path: string, cwd: string): string {
+  const r = relative(cwd, path);
+  return r && !r.startsWith("..") ? r : path;
+}
+
+export function renderDryRun(s: LoadedSweep, selected: ReadonlySet<number>, jobs: number, cwd = process.cwd()): string {
+  const planned = s.planned.filter((m) => selected.has(m.spec.index));
+  const lines: string[] = [];
+  const target = s.members[0]?.plan.experiment ?? "?";
+  lines.push(`sweep ${s.name} over ${target}: ${s.members.length} member${s.members.length === 1 ? "" : "s"}${planned.length !== s.members.length ? ` (${planned.length} selected)` : ""}, ${shown(s.source, cwd)}`);
+  lines.push(`record: ${shown(s.dir, cwd)}`);
+  lines.push("");
+  const rows = [["#", "hash", "member", "status", "steps", "estimate"]];
+  for (const m of planned) {
+    rows.push([String(m.spec.index), m.spec.plan.hash.slice(0, 12), m.spec.name, statusWords(m), m.state.kind === "finished" ? "-" : m.steps.todo === m.steps.total ? String(m.steps.total) : `${m.steps.todo}/${m.steps.total}`, m.state.kind === "finished" ? "-" : duration(m.seconds)]);
+  }
+  lines.push(...table(rows, ["r", "l", "l", "l", "r", "r"]));
+  const tree = sharingTree(planned);
+  const t = sweepTotals(planned);
+  if (tree.length > 0) {
+    lines.push("", "prefix sharing:", ...tree);
+    lines.push(`  saves ${t.saved} of ${t.total} steps (${((100 * t.saved) / Math.max(1, t.total)).toFixed(0)}%)`);
+  }
+  const changed = planned.filter((m) => m.changed);
+  if (changed.length > 0) lines.push("", `${changed.length} member${changed.length === 1 ? "'s" : "s'"} plan changed since the sweep last ran: they are new runs (the old runs stay where they are)`);
+  const left = planned.filter((m) => m.state.kind !== "finished");
+  const workers = Math.max(1, Math.min(jobs, left.length));
+  lines.push("");
+  lines.push(
+    left.length === 0
+      ? `nothing to train: all ${planned.length} selected member${planned.length === 1 ? " is" : "s are"} finished`
+      : `to train: ${t.todo} steps in ${left.length} member${left.length === 1 ? "" : "s"}; estimated ${t.seconds === null ? "? (no earlier run of these phases or settings)" : `${duration(t.seconds)} of work, about ${duration(t.seconds / workers)} on ${workers} worker${workers === 1 ? "" : "s"}`}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+export function dryRunJson(s: LoadedSweep, selected: ReadonlySet<number>): unknown {
+  const planned = s.planned.filter((m) => selected.has(m.spec.index));
+  return {
+    sweep: s.name,
+    source: s.source,
+    dir: s.dir,
+    members: planned.map((m) => ({
+      index: m.spec.index,
+      name: m.spec.name,
+      changes: m.spec.changes,
+      hash: m.spec.plan.hash,
+      status: m.state.kind,
+      step: m.state.kind === "finished" ? m.steps.total : m.state.kind === "new" ? 0 : m.state.step,
+      totalSteps: m.steps.total,
+      todo: m.steps.todo,
+      runDir: m.runDir,
+      share: m.share ? { member: m.share.member, run: m.share.run, phases: m.share.phases, step: m.share.step, after: m.spec.plan.phases[m.share.phases - 1]!.name } : null,
+      changed: m.changed,
+      estimateSeconds: m.state.kind === "finished" ? 0 : m.seconds,
+      estimateBasis: m.basis,
+      reason: m.state.kind === "failed" ? m.state.reason : null,
+    })),
+    totals: sweepTotals(planned),
+  };
+}

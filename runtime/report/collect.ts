@@ -1,0 +1,107 @@
+// The final numbers of each member of a sweep, read from run folders: the scores `vpae eval --save`
+// wrote (scores-<role>.json) or else the run's own last evaluation, the discriminators' logit gap at
+// the end of training (metrics.jsonl), the training time (manifest phases) and the run's status.
+import { join } from "node:path";
+import { readMetrics } from "../engine/io/metrics.js";
+import { readScores } from "../engine/io/scores.js";
+import { logitGap } from "../sweep/events.js";
+import type { IndexedRun, RunIndex } from "../sweep/runs.js";
+
+/** The score columns of a result, in table order. */
+export const METRICS = ["semantic_alignment", "temporal_coherence", "frame_quality", "mean", "direction_accuracy", "latency_ms", "d_gap"] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const METRIC_LABELS: Record<Metric, string> = {
+  semantic_alignment: "semantic alignment",
+  temporal_coherence: "temporal coherence",
+  frame_quality: "frame quality",
+  mean: "mean",
+  direction_accuracy: "direction acc. %",
+  latency_ms: "latency (ms/video)",
+  d_gap: "D gap (end)",
+};
+
+/** Logged steps the end-of-training D gap averages over. */
+export const GAP_WINDOW = 50;
+
+export interface MemberResult {
+  index: number;
+  name: string;
+  changes: { path: string; value: unknown }[];
+  hash: string;
+  run: IndexedRun | null;
+  status: string;
+  /** Metric values (absent: not measured). */
+  values: Partial<Record<Metric, number>>;
+  /** Where the scores come from. */
+  source: string | null;
+  trainSeconds: number | null;
+}
+
+export interface MemberInput {
+  index: number;
+  name: string;
+  changes: { path: string; value: unknown }[];
+  hash: string;
+}
+
+/** The discriminators' mean logit gap over the last GAP_WINDOW logged steps that have one (null: none). */
+export function finalGap(runDir: string): number | null {
+  let records;
+  try {
+    records = readMetrics(join(runDir, "metrics.jsonl"));
+  } catch {
+    return null;
+  }
+  const gaps = records.map((r) => logitGap(r.stats)).filter((g): g is number => g !== null).slice(-GAP_WINDOW);
+  return gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null;
+}
+
+/** The best run of a hash for a report: finished first, then the furthest along. */
+function pick(runs: readonly IndexedRun[]): IndexedRun | null {
+  return [...runs].sort((a, b) => (b.status === "finished" ? 1 : 0) - (a.status === "finished" ? 1 : 0) || (b.lastStep ?? -1) - (a.lastStep ?? -1))[0] ?? null;
+}
+
+export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string }): MemberResult[] {
+  return members.map((m) => {
+    const run = pick(index.byHash.get(m.hash) ?? []);
+    const out: MemberResult = { index: m.index, name: m.name, changes: m.changes, hash: m.hash, run, status: run ? run.status : "not run", values: {}, source: null, trainSeconds: null };
+    if (!run) return out;
+    out.trainSeconds = run.manifest.phases.reduce((a, p) => a + (p.sharedFrom ? 0 : p.seconds), 0);
+    let row: Record<string, unknown> | undefined;
+    const saved = readScores(run.dir, opts.role);
+    if (saved) {
+      row = saved.results.find((r) => r.nfe === opts.nfe) as Record<string, unknown> | undefined;
+      if (row) out.source = `scores-${opts.role}.json (${saved.samples} clips)`;
+    }
+    if (!row && opts.role !== "teacher") {
+      // the run's own evaluation at its last step (the role it trains)
+      const total = run.phases.reduce((a, p) => a + p.steps, 0);
+      const last = [...run.manifest.evals].reverse().find((e) => e.step === total) ?? (run.status === "finished" ? undefined : run.manifest.evals.at(-1));
+      const r = last ? Object.values(last.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === opts.nfe) : undefined;
+      if (r && last) {
+        row = r;
+        out.source = `final evaluation at step ${last.step}${run.status !== "finished" ? " (unfinished run)" : ""}`;
+      }
+    }
+    if (row) {
+      const num = (k: string) => (typeof row![k] === "number" ? (row![k] as number) : undefined);
+      const sa = num("semantic_alignment");
+      const tc = num("temporal_coherence");
+      const fq = num("frame_quality");
+      if (sa !== undefined) out.values.semantic_alignment = sa;
+      if (tc !== undefined) out.values.temporal_coherence = tc;
+      if (fq !== undefined) out.values.frame_quality = fq;
+      if (sa !== undefined && tc !== undefined && fq !== undefined) out.values.mean = (sa + tc + fq) / 3;
+      const dir = num("direction_accuracy");
+      if (dir !== undefined) out.values.direction_accuracy = dir;
+      const lat = num("latencyPerVideoMs");
+      if (lat !== undefined) out.values.latency_ms = lat;
+    }
+    if (opts.role !== "teacher") {
+      const gap = finalGap(run.dir);
+      if (gap !== null) out.values.d_gap = gap;
+    }
+    return out;
+  });
+}
