@@ -31,6 +31,8 @@ export interface RunControl {
   paused?: boolean;
   /** Set by the TUI's `s`: evaluate and write samples at the next step boundary, then clear it. */
   sampleRequested?: boolean;
+  /** Why the stop was asked for, recorded as the run's reason (default "stopped by the user"). */
+  stopReason?: string;
 }
 
 export interface RunOptions {
@@ -126,7 +128,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         }
         if (opts.control.stopRequested) {
           status = "stopped";
-          reason = "stopped by the user";
+          reason = opts.control.stopReason ?? "stopped by the user";
           checkpoint(state, run, emit);
           return finish();
         }

@@ -90,7 +90,7 @@ export function followSweep(dir: string, emit: (e: SweepEvent) => void, options:
         if (l.t !== "state" || !memberOf(l.hash, l.index)) continue;
         last.set(l.index, l);
         const time = Date.parse(l.time);
-        if (l.state === "started") emit({ type: "member-start", index: l.index, resumedFrom: l.step ?? null, share: l.from ? `${l.from.run.split("/").pop()} (${l.from.phases} phase${l.from.phases === 1 ? "" : "s"})` : null, log: l.log ?? null, time });
+        if (l.state === "started") emit({ type: "member-start", index: l.index, resumedFrom: l.step ?? null, share: l.from ? `${l.from.member !== null ? `member ${l.from.member}` : l.from.run.split("/").pop()} after ${l.from.after}` : null, log: l.log ?? null, time });
         else if (ENDED[l.state]) emit({ type: "member-end", index: l.index, status: ENDED[l.state]!, exit: l.exit ?? null, reason: l.reason ?? null, log: l.log ?? null, time });
       }
       seen = lines.length;

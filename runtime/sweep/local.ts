@@ -73,6 +73,10 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
 
   /** A member may start unless the sweep member that trains its shared phases is still on its way there. */
   const ready = (index: number): boolean => {
+    // a member with the same plan as a running or earlier queued one waits: it will find that run finished
+    const hash = entries.get(index)?.hash;
+    if ([...running.keys()].some((i) => entries.get(i)?.hash === hash)) return false;
+    if (queue.some((i) => i < index && entries.get(i)?.hash === hash)) return false;
     const share = entries.get(index)?.share;
     if (!share || share.member === null) return true;
     const source = share.member;

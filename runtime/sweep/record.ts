@@ -79,8 +79,8 @@ export type RecordLine =
       /** Slurm: `<array job id>_<task id>`. */
       job?: string;
       log?: string;
-      /** Started from another run's phase-end checkpoint. */
-      from?: { run: string; phases: number };
+      /** Started from another run's phase-end checkpoint: that run, the member that trained it (if any), how many phases, the last one's name. */
+      from?: { run: string; member: number | null; phases: number; after: string };
       host?: string;
       pid?: number;
     }

@@ -51,7 +51,7 @@ export function sbatchArgs(dir: string, table: MemberTable, indices: readonly nu
     "--parsable",
     `--job-name=vpae-${table.sweep}`,
     `--array=${arrayRanges(indices)}${o.parallelism ? `%${o.parallelism}` : ""}`,
-    `--output=${pattern(join(dir, "%A_%a.out"))}`,
+    `--output=${join(pattern(dir), "%A_%a.out")}`,
     "--open-mode=append",
     "--signal=B:USR2@90",
     "--requeue",
@@ -172,10 +172,18 @@ export async function runSlurm(o: SlurmOptions): Promise<{ exit: number; counts:
     o.io.stdout(`submitted job array ${id} (${indices.length} task${indices.length === 1 ? "" : "s"}); follow it with: vpae watch ${shellQuote(o.dir)}\n`);
     return { exit: 0, counts };
   }
-  return follow(o, id, counts);
+  return follow(o, id, indices, counts);
 }
 
-async function follow(o: SlurmOptions, job: string, counts: Record<string, number>): Promise<{ exit: number; counts: Record<string, number> }> {
+/** The last recorded state of each member of the current table. */
+function lastByIndex(dir: string, table: MemberTable, indices: readonly number[]): Map<number, string> {
+  const hashes = new Map(table.members.filter((m) => indices.includes(m.index)).map((m) => [m.index, m.hash]));
+  const out = new Map<number, string>();
+  for (const l of readRecord(dir)) if (l.t === "state" && hashes.get(l.index) === l.hash) out.set(l.index, l.state);
+  return out;
+}
+
+async function follow(o: SlurmOptions, job: string, indices: readonly number[], counts: Record<string, number>): Promise<{ exit: number; counts: Record<string, number> }> {
   const started = Date.now();
   // the follower's own sweep-start is dropped: this one names the job
   const emit = (e: SweepEvent) => {
@@ -202,6 +210,9 @@ async function follow(o: SlurmOptions, job: string, counts: Record<string, numbe
     }
     await new Promise((r) => setTimeout(r, wait * 1000));
   }
-  o.emit({ type: "sweep-end", counts, seconds: (Date.now() - started) / 1000, time: Date.now() });
-  return { exit: (counts["failed"] ?? 0) > 0 ? 1 : 0, counts };
+  // every member's last state (a requeued member that finished counts once, as finished)
+  const final: Record<string, number> = {};
+  for (const [, l] of lastByIndex(o.dir, o.table, indices)) final[l] = (final[l] ?? 0) + 1;
+  o.emit({ type: "sweep-end", counts: final, seconds: (Date.now() - started) / 1000, time: Date.now() });
+  return { exit: (final["failed"] ?? 0) > 0 ? 1 : 0, counts: final };
 }

@@ -12,7 +12,7 @@ import { executePlan, RunError, unsupported, type RunControl } from "../engine/r
 import type { BackendPreference } from "../engine/tf.js";
 import { IoError } from "../engine/io/errors.js";
 import { forkRun } from "../engine/io/fork.js";
-import { appendRecord, readMemberPlan, readMemberTable, type MemberEntry, type RecordLine } from "./record.js";
+import { appendRecord, lastStates, readMemberPlan, readMemberTable, readRecord, type MemberEntry, type RecordLine } from "./record.js";
 import { indexRuns, lastCheckpoint, phaseEndCheckpoint, readIndexedRun } from "./runs.js";
 
 export interface TaskOptions {
@@ -50,13 +50,22 @@ function state(opts: TaskOptions, entry: MemberEntry, line: Omit<Extract<RecordL
   appendRecord(opts.sweepDir, { t: "state", time: new Date().toISOString(), index: entry.index, hash: entry.hash, via: opts.via, ...(opts.job ? { job: opts.job } : {}), ...(opts.log ? { log: opts.log } : {}), ...line });
 }
 
-/** Waits while the source run is live and has not yet written its phase-end checkpoint. */
-async function waitForSource(source: string, phases: number, limitMs: number, control: RunControl): Promise<boolean> {
-  const until = Date.now() + limitMs;
+/** How long a Slurm task waits for a source member that has not started yet (it may never). */
+const QUEUED_SOURCE_WAIT_MS = 5 * 60_000;
+
+/**
+ * Waits until the source run has its phase-end checkpoint, while that is still to come: its run is
+ * live, or (for a while) its member is queued in this sweep and has not started yet.
+ */
+async function waitForSource(opts: TaskOptions, share: NonNullable<MemberEntry["share"]>, limitMs: number): Promise<boolean> {
+  const started = Date.now();
   for (;;) {
-    const run = readIndexedRun(source);
-    if (run && phaseEndCheckpoint(run, phases - 1).present) return true;
-    if (!run?.live || Date.now() > until || control.stopRequested) return false;
+    const run = readIndexedRun(share.run);
+    if (run && phaseEndCheckpoint(run, share.phases - 1).present) return true;
+    const sourceHash = share.member !== null ? readMemberTable(opts.sweepDir)?.members.find((m) => m.index === share.member)?.hash : undefined;
+    const sourceState = sourceHash !== undefined ? lastStates(readRecord(opts.sweepDir)).get(sourceHash)?.state : undefined;
+    const coming = run?.live === true || ((sourceState === "queued" || sourceState === "requeued") && Date.now() - started < QUEUED_SOURCE_WAIT_MS) || (sourceState === "started" && run === null);
+    if (!coming || Date.now() - started > limitMs || opts.control.stopRequested) return false;
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -73,8 +82,14 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
     state(opts, entry, { state: "failed", exit: 1, reason, host: hostname(), pid: process.pid });
     return { status: "failed", exit: 1, reason, runDir: null };
   }
-  const index = indexRuns(table.runsDir);
-  const runs = index.byHash.get(plan.hash) ?? [];
+  let runs = indexRuns(table.runsDir).byHash.get(plan.hash) ?? [];
+  // another process trains this very plan (a duplicate member, a requeued twin): wait for it, or say so
+  const busy = runs.find((r) => r.live && r.status !== "finished");
+  if (busy && (opts.waitForShareMs ?? 0) > 0) {
+    opts.note?.(`${busy.dir} is in use by another process: waiting for it`);
+    while (readIndexedRun(busy.dir)?.live && !opts.control.stopRequested) await new Promise((r) => setTimeout(r, 2000));
+    runs = indexRuns(table.runsDir).byHash.get(plan.hash) ?? [];
+  }
   const finished = runs.find((r) => r.status === "finished");
   if (finished) {
     state(opts, entry, { state: "cached", exit: 0, step: lastCheckpoint(finished) ?? 0, reason: `already finished in ${finished.dir}` });
@@ -83,18 +98,20 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
   // an existing folder of this plan (with or without a checkpoint) is resumed; a new one may fork
   const existing = runs.find((r) => r.dir === entry.runDir) ?? runs.sort((a, b) => (lastCheckpoint(b) ?? -1) - (lastCheckpoint(a) ?? -1))[0];
   const runDir = existing?.dir ?? entry.runDir;
-  let from: { run: string; phases: number } | undefined;
+  let from: Extract<RecordLine, { t: "state" }>["from"];
   if (!existing && !existsSync(runDir) && entry.share) {
     const share = entry.share;
-    const src = readIndexedRun(share.run);
-    let ready = src !== null && phaseEndCheckpoint(src, share.phases - 1).present;
-    if (!ready && src?.live && (opts.waitForShareMs ?? 0) > 0) {
-      opts.note?.(`waiting for ${share.run} to finish its first ${share.phases} phase(s)`);
-      ready = await waitForSource(share.run, share.phases, opts.waitForShareMs!, opts.control);
+    let ready = (() => {
+      const src = readIndexedRun(share.run);
+      return src !== null && phaseEndCheckpoint(src, share.phases - 1).present;
+    })();
+    if (!ready && (opts.waitForShareMs ?? 0) > 0) {
+      opts.note?.(`waiting for ${share.member !== null ? `member ${share.member}` : share.run} to finish phase ${plan.phases[share.phases - 1]!.name}`);
+      ready = await waitForSource(opts, share, opts.waitForShareMs!);
     }
     if (ready) {
       forkRun(dirname(runDir), plan, share.run, share.phases, { vpaeVersion: opts.vpaeVersion });
-      from = { run: share.run, phases: share.phases };
+      from = { run: share.run, member: share.member, phases: share.phases, after: plan.phases[share.phases - 1]!.name };
     } else opts.note?.(`the shared phases are not available from ${share.run}: training them here`);
   }
   const resume = existsSync(runDir);

@@ -36,37 +36,54 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
   const logPath = option(args, "log");
   const { plainSink, jsonSink } = await import("../../sinks/plain.js");
   const listeners: RunListener[] = [];
-  if (json) listeners.push(jsonSink((l) => io.stdout(l + "\n")));
+  // Under a launcher, stdout is a pipe to it: once the launcher is gone, writes fail (EPIPE) and
+  // are dropped, and the member stops at its next step boundary like on a closed stdin.
+  let launcherGone = false;
+  const out = (line: string) => {
+    if (!launcherGone) io.stdout(line);
+  };
+  if (json) listeners.push(jsonSink((l) => out(l + "\n")));
   if (logPath !== undefined) {
     mkdirSync(dirname(logPath), { recursive: true });
     listeners.push(plainSink((l) => appendFileSync(logPath, l + "\n")));
   }
   if (!json && logPath === undefined) listeners.push(plainSink((l) => io.stdout(l + "\n")));
   const note = (message: string) => {
-    if (json) io.stdout(JSON.stringify({ type: "note", message }) + "\n");
+    if (json) out(JSON.stringify({ type: "note", message }) + "\n");
     else io.stderr(`vpae sweep-member: ${message}\n`);
     if (logPath !== undefined) appendFileSync(logPath, `note: ${message}\n`);
   };
 
-  const control = { stopRequested: false };
+  const control: { stopRequested: boolean; stopReason?: string } = { stopRequested: false };
   let requeue = false;
   let interrupts = 0;
-  const stop = () => (control.stopRequested = true);
+  const stop = (why: string) => () => {
+    control.stopRequested = true;
+    control.stopReason ??= why;
+  };
+  const onTerm = stop("stopped by SIGTERM (Slurm's cancel or time limit, or the launcher)");
+  const onStdinEnd = stop("the sweep that started this member is gone (its stdin closed)");
   const onSigint = () => {
     if (++interrupts > 1) process.exit(130); // everything written so far is complete
-    stop();
+    stop("stopped by Ctrl-C")();
   };
   const onUsr2 = () => {
     requeue = true;
-    stop();
+    stop("Slurm's warning signal (USR2): checkpointed and requeued")();
   };
   process.on("SIGINT", onSigint);
-  process.on("SIGTERM", stop);
+  process.on("SIGTERM", onTerm);
   if (slurm) process.on("SIGUSR2", onUsr2);
   if (flag(args, "watch-stdin")) {
-    process.stdin.on("end", stop);
-    process.stdin.on("close", stop);
+    process.stdin.on("end", onStdinEnd);
+    process.stdin.on("close", onStdinEnd);
     process.stdin.resume();
+    process.stdout.removeAllListeners("error");
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      launcherGone = true;
+      onStdinEnd();
+    });
   }
   const job = slurm && process.env["SLURM_ARRAY_JOB_ID"] ? `${process.env["SLURM_ARRAY_JOB_ID"]}_${process.env["SLURM_ARRAY_TASK_ID"] ?? index}` : slurm ? process.env["SLURM_JOB_ID"] : undefined;
   const { runMember } = await import("../../sweep/task.js");
@@ -97,19 +114,19 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
       if (r.status !== 0) note(`scontrol requeue ${job} failed: ${(r.stderr || r.error?.message || "").trim()}`);
       exit = 0;
     }
-    if (json) io.stdout(JSON.stringify({ type: "task-end", status: result.status, exit, reason: result.reason, runDir: result.runDir }) + "\n");
+    if (json) out(JSON.stringify({ type: "task-end", status: result.status, exit, reason: result.reason, runDir: result.runDir }) + "\n");
     else if (result.status === "failed") io.stderr(`vpae sweep-member: ${result.reason}\n`);
     return exit;
   } catch (err) {
     if (err instanceof IoError) {
       io.stderr(`vpae sweep-member: ${err.message}\n`);
-      if (json) io.stdout(JSON.stringify({ type: "task-end", status: "failed", exit: EXIT_DIAGNOSTICS, reason: err.message, runDir: null }) + "\n");
+      if (json) out(JSON.stringify({ type: "task-end", status: "failed", exit: EXIT_DIAGNOSTICS, reason: err.message, runDir: null }) + "\n");
       return EXIT_DIAGNOSTICS;
     }
     throw err;
   } finally {
     process.off("SIGINT", onSigint);
-    process.off("SIGTERM", stop);
+    process.off("SIGTERM", onTerm);
     process.off("SIGUSR2", onUsr2);
     if (flag(args, "watch-stdin")) process.stdin.destroy();
   }

@@ -130,11 +130,13 @@ export async function runSweep(argv: string[], io: Io): Promise<number> {
     }
   }
   const { selectMembers, SelectionError } = await import("../../sweep/select.js");
+  /** Members listed (what --only selects) and members run: failed ones are re-run only when asked (--only, --retry). */
+  const listed = new Map<string, Set<number>>();
   const selections = new Map<string, Set<number>>();
   try {
     for (const s of sweeps) {
       const sel = selectMembers(s.planned, options(args, "only"));
-      // members that failed before are re-run only when asked: --only failed, an index, or --retry
+      listed.set(s.name, new Set(sel));
       if (options(args, "only").length === 0 && retry === 0) for (const m of s.planned) if (m.state.kind === "failed") sel.delete(m.spec.index);
       selections.set(s.name, sel);
     }
@@ -149,8 +151,8 @@ export async function runSweep(argv: string[], io: Io): Promise<number> {
       const { slurmStatus } = await import("../../sweep/slurm.js");
       for (const s of sweeps) io.stdout((await slurmStatus(s.dir)).text);
     }
-    if (flag(args, "json")) io.stdout(JSON.stringify(sweeps.length === 1 ? dryRunJson(sweeps[0]!, selections.get(sweeps[0]!.name)!) : sweeps.map((s) => dryRunJson(s, selections.get(s.name)!)), null, 2) + "\n");
-    else io.stdout(sweeps.map((s) => renderDryRun(s, selections.get(s.name)!, launcher === "local" ? jobs : count(args, "array-parallelism", 1, sweeps[0]!.members.length))).join("\n"));
+    if (flag(args, "json")) io.stdout(JSON.stringify(sweeps.length === 1 ? dryRunJson(sweeps[0]!, listed.get(sweeps[0]!.name)!) : sweeps.map((s) => dryRunJson(s, listed.get(s.name)!)), null, 2) + "\n");
+    else io.stdout(sweeps.map((s) => renderDryRun(s, listed.get(s.name)!, selections.get(s.name)!, launcher === "local" ? jobs : count(args, "array-parallelism", 1, s.members.length))).join("\n"));
     return EXIT_OK;
   }
 
@@ -213,7 +215,8 @@ export async function runSweep(argv: string[], io: Io): Promise<number> {
       const { runLocal } = await import("../../sweep/local.js");
       const r = await runLocal({ dir: s.dir, table, planned: s.planned, selected, jobs, failFast: flag(args, "fail-fast"), retry, ...(backend !== undefined ? { backend } : {}), emit, control });
       emit({ type: "sweep-end", counts: r.counts, seconds: (Date.now() - started) / 1000, time: Date.now() });
-      failed += r.counts["failed"] ?? 0;
+      // a member left failed from before still fails the sweep: the exit code says the sweep is not complete
+      failed += (r.counts["failed"] ?? 0) + skippedFailed.length;
       stopped += (r.counts["stopped"] ?? 0) + (r.counts["skipped"] ?? 0);
     }
   } finally {

@@ -75,8 +75,9 @@ function shown(path: string, cwd: string): string {
   return r && !r.startsWith("..") ? r : path;
 }
 
-export function renderDryRun(s: LoadedSweep, selected: ReadonlySet<number>, jobs: number, cwd = process.cwd()): string {
-  const planned = s.planned.filter((m) => selected.has(m.spec.index));
+/** `listed`: the members --only selects; `run`: those of them the sweep would run (failed ones only when asked). */
+export function renderDryRun(s: LoadedSweep, listed: ReadonlySet<number>, run: ReadonlySet<number>, jobs: number, cwd = process.cwd()): string {
+  const planned = s.planned.filter((m) => listed.has(m.spec.index));
   const lines: string[] = [];
   const target = s.members[0]?.plan.experiment ?? "?";
   lines.push(`sweep ${s.name} over ${target}: ${s.members.length} member${s.members.length === 1 ? "" : "s"}${planned.length !== s.members.length ? ` (${planned.length} selected)` : ""}, ${shown(s.source, cwd)}`);
@@ -84,23 +85,24 @@ export function renderDryRun(s: LoadedSweep, selected: ReadonlySet<number>, jobs
   lines.push("");
   const rows = [["#", "hash", "member", "status", "steps", "estimate"]];
   for (const m of planned) {
-    rows.push([String(m.spec.index), m.spec.plan.hash.slice(0, 12), m.spec.name, statusWords(m), m.state.kind === "finished" ? "-" : m.steps.todo === m.steps.total ? String(m.steps.total) : `${m.steps.todo}/${m.steps.total}`, m.state.kind === "finished" ? "-" : duration(m.seconds)]);
+    const left = run.has(m.spec.index) ? "" : ", left alone (--only failed re-runs it)";
+    rows.push([String(m.spec.index), m.spec.plan.hash.slice(0, 12), m.spec.name, statusWords(m) + left, m.state.kind === "finished" ? "-" : m.steps.todo === m.steps.total ? String(m.steps.total) : `${m.steps.todo}/${m.steps.total}`, m.state.kind === "finished" ? "-" : duration(m.seconds)]);
   }
   lines.push(...table(rows, ["r", "l", "l", "l", "r", "r"]));
   const tree = sharingTree(planned);
-  const t = sweepTotals(planned);
+  const t = sweepTotals(planned.filter((m) => run.has(m.spec.index)));
   if (tree.length > 0) {
     lines.push("", "prefix sharing:", ...tree);
     lines.push(`  saves ${t.saved} of ${t.total} steps (${((100 * t.saved) / Math.max(1, t.total)).toFixed(0)}%)`);
   }
   const changed = planned.filter((m) => m.changed);
   if (changed.length > 0) lines.push("", `${changed.length} member${changed.length === 1 ? "'s" : "s'"} plan changed since the sweep last ran: they are new runs (the old runs stay where they are)`);
-  const left = planned.filter((m) => m.state.kind !== "finished");
+  const left = planned.filter((m) => m.state.kind !== "finished" && run.has(m.spec.index));
   const workers = Math.max(1, Math.min(jobs, left.length));
   lines.push("");
   lines.push(
     left.length === 0
-      ? `nothing to train: all ${planned.length} selected member${planned.length === 1 ? " is" : "s are"} finished`
+      ? `nothing to train: ${planned.every((m) => m.state.kind === "finished") ? `all ${planned.length} selected member${planned.length === 1 ? " is" : "s are"} finished` : "every member is finished or left alone"}`
       : `to train: ${t.todo} steps in ${left.length} member${left.length === 1 ? "" : "s"}; estimated ${t.seconds === null ? "? (no earlier run of these phases or settings)" : `${duration(t.seconds)} of work, about ${duration(t.seconds / workers)} on ${workers} worker${workers === 1 ? "" : "s"}`}`,
   );
   return lines.join("\n") + "\n";
