@@ -3,7 +3,7 @@
 // line of metrics.jsonl) and its evaluations (manifest.json). Used by `vpae watch` on a sweep and by
 // the Slurm launcher, which adds what squeue says about the array's tasks.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { alive, METRICS_FILE } from "../engine/io/run-dir.js";
 import { readManifestIfAny } from "../engine/io/manifest.js";
 import { logitGap, type MemberRow, type MemberStatus, type SweepEvent } from "./events.js";
@@ -90,7 +90,7 @@ export function followSweep(dir: string, emit: (e: SweepEvent) => void, options:
         if (l.t !== "state" || !memberOf(l.hash, l.index)) continue;
         last.set(l.index, l);
         const time = Date.parse(l.time);
-        if (l.state === "started") emit({ type: "member-start", index: l.index, resumedFrom: l.step ?? null, share: l.from ? `${l.from.member !== null ? `member ${l.from.member}` : l.from.run.split("/").pop()} after ${l.from.after}` : null, log: l.log ?? null, time });
+        if (l.state === "started") emit({ type: "member-start", index: l.index, resumedFrom: l.step ?? null, share: l.from ? `${typeof l.from.member === "number" ? `member ${l.from.member}` : basename(l.from.run)} after ${l.from.after ?? `${l.from.phases} phase(s)`}` : null, log: l.log ?? null, time });
         else if (ENDED[l.state]) emit({ type: "member-end", index: l.index, status: ENDED[l.state]!, exit: l.exit ?? null, reason: l.reason ?? null, log: l.log ?? null, time });
       }
       seen = lines.length;

@@ -16,16 +16,19 @@ export interface SweepAppProps {
   columns?: number;
 }
 
+/** The phase column: a phase name, or where a waiting member's shared phases come from ("from #0 after priming"). */
+const PHASE_W = 22;
+
 const COLORS: Record<string, string> = { running: "cyan", finished: "green", cached: "green", failed: "red", stopped: "yellow", requeued: "yellow", skipped: "yellow" };
 
 function Row({ r, nameW, barW, color }: { r: MemberRow; nameW: number; barW: number; color: boolean }): ReactElement {
   const mean = meanScore(r.scores);
   const status = r.status.padEnd(8);
   const colour = color ? COLORS[r.status] : undefined;
-  const detail = r.status === "pending" && r.share ? `from ${r.share}` : (r.phase ?? "");
+  const detail = r.status === "pending" && r.share ? `from ${r.share.replace(/^member /, "#")}` : (r.phase ?? "");
   return (
     <Text wrap="truncate">
-      {String(r.index).padStart(3)} {r.name.padEnd(nameW).slice(0, nameW)} <Text {...(colour ? { color: colour } : {})}>{status}</Text> {detail.padEnd(14).slice(0, 14)} {progressBar(r.step, r.totalSteps, barW)}{" "}
+      {String(r.index).padStart(3)} {r.name.padEnd(nameW).slice(0, nameW)} <Text {...(colour ? { color: colour } : {})}>{status}</Text> {detail.padEnd(PHASE_W).slice(0, PHASE_W)} {progressBar(r.step, r.totalSteps, barW)}{" "}
       {`${r.step}/${r.totalSteps}`.padStart(9)} {mean !== null ? num(mean, 1).padStart(5) : "    -"} {r.dGap !== null ? num(r.dGap, 2).padStart(6) : "     -"} {r.seconds > 0 ? clock(r.seconds).padStart(7) : "       "}
     </Text>
   );
@@ -35,7 +38,7 @@ export function SweepApp({ view, now, color, watching, stopping, columns }: Swee
   const { stdout } = useStdout();
   const width = Math.max(70, Math.min(columns ?? stdout?.columns ?? 100, 160));
   const nameW = Math.min(32, Math.max(6, ...view.rows.map((r) => r.name.length)));
-  const barW = Math.max(6, Math.min(20, width - nameW - 66));
+  const barW = Math.max(6, Math.min(20, width - nameW - 74));
   const counts = sweepCounts(view);
   const elapsed = view.startedAt !== null ? ((view.endedAt ?? now) - view.startedAt) / 1000 : 0;
   const eta = view.endedAt === null ? sweepEta(view, now) : null;
@@ -50,7 +53,7 @@ export function SweepApp({ view, now, color, watching, stopping, columns }: Swee
         {view.dir}
       </Text>
       <Text dimColor wrap="truncate">
-        {"  #"} {"member".padEnd(nameW)} {"status  "} {"phase".padEnd(14)} {" ".repeat(barW)} {"steps".padStart(9)} {" mean"} {" D gap"} {"   time"}
+        {"  #"} {"member".padEnd(nameW)} {"status  "} {"phase".padEnd(PHASE_W)} {" ".repeat(barW)} {"steps".padStart(9)} {" mean"} {" D gap"} {"   time"}
       </Text>
       {view.rows.map((r) => (
         <Row key={r.index} r={r} nameW={nameW} barW={barW} color={color} />

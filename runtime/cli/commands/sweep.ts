@@ -83,17 +83,31 @@ export function memberRows(s: LoadedSweep): MemberRow[] {
 }
 
 /** Where sweep events go: the live screen in a terminal, plain lines elsewhere, JSON with --json. */
-async function listenersFor(args: ReturnType<typeof parseArgs>, io: Io, onStop: () => void): Promise<{ listener: SweepListener; close: () => Promise<void> }> {
-  if (flag(args, "json")) return { listener: (e) => io.stdout(JSON.stringify(e) + "\n"), close: async () => undefined };
+async function listenersFor(args: ReturnType<typeof parseArgs>, io: Io, onStop: () => void): Promise<{ listener: SweepListener; close: () => Promise<void>; screen: boolean }> {
+  if (flag(args, "json")) return { listener: (e) => io.stdout(JSON.stringify(e) + "\n"), close: async () => undefined, screen: false };
   const tui = !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
   if (tui) {
     const { startSweepScreen } = await import("../../tui/sweep-live.js");
     // in raw mode Ctrl-C is a key, not a signal: the screen passes it on as one
     const screen = startSweepScreen({ color: !process.env["NO_COLOR"], onStop });
-    return { listener: screen.listener, close: () => screen.close() };
+    // once the screen is gone, one plain line says how the sweep ended
+    let last = "";
+    const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
+    const summary = sweepPlainSink((l) => (last = l));
+    return {
+      listener: (e) => {
+        screen.listener(e);
+        if (e.type === "sweep-end") summary(e);
+      },
+      close: async () => {
+        await screen.close();
+        if (last) io.stdout(last + "\n");
+      },
+      screen: true,
+    };
   }
   const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
-  return { listener: sweepPlainSink((l) => io.stdout(l + "\n")), close: async () => undefined };
+  return { listener: sweepPlainSink((l) => io.stdout(l + "\n")), close: async () => undefined, screen: false };
 }
 
 export async function runSweep(argv: string[], io: Io): Promise<number> {
@@ -159,15 +173,18 @@ export async function runSweep(argv: string[], io: Io): Promise<number> {
   const { writeMemberTable, appendRecord } = await import("../../sweep/record.js");
   const control: { stopRequested: boolean; force?: boolean; onChange?: () => void } = { stopRequested: false };
   let interrupts = 0;
+  let onScreen = false;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       control.stopRequested = true;
-      io.stderr("\nstopping: every running member writes a checkpoint at its next step boundary (Ctrl-C again: stop at once); run the same command to resume\n");
+      // the live screen says so itself; text on stderr would tear it
+      if (!onScreen) io.stderr("\nstopping: every running member writes a checkpoint at its next step boundary (Ctrl-C again: stop at once); run the same command to resume\n");
     } else control.force = true;
     control.onChange?.();
   };
   const out = await listenersFor(args, io, onSigint);
+  onScreen = out.screen;
   process.on("SIGINT", onSigint);
   let failed = 0;
   let stopped = 0;

@@ -9,14 +9,17 @@ export const watchSpec: Record<string, OptionSpec> = {
   "no-tui": { help: "plain progress lines (also when stdout is not a terminal or CI is set)" },
   interval: { value: true, valueName: "MS", help: "how often to look for new steps (default 500)" },
 };
-export const watchUsage = "vpae watch <run-dir|name> [--runs-dir DIR] [--no-tui] [--interval MS]";
-export const watchSummary = "Follow a running or finished run (started anywhere, with any output) on the live screen, or as plain lines; q or Ctrl-C leaves.";
+export const watchUsage = "vpae watch <run-dir|name|sweep-dir|sweep name> [--runs-dir DIR] [--no-tui] [--interval MS]";
+export const watchSummary =
+  "Follow a running or finished run (started anywhere, with any output) on the live screen, or as plain lines; given a sweep (its folder under runs/sweeps/, or its name), the sweep screen of every member, local or on Slurm. q or Ctrl-C leaves.";
 
 export async function runWatch(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("watch", argv, watchSpec);
   if (args.positionals.length !== 1) throw new UsageError("watch takes one run directory or run name", "watch");
   const interval = Number(option(args, "interval") ?? 500);
   if (!Number.isFinite(interval) || interval < 10) throw new UsageError(`--interval must be a number of milliseconds >= 10, not '${option(args, "interval")}'`, "watch");
+  const sweep = await sweepFolder(args.positionals[0]!, option(args, "runs-dir") ?? "runs");
+  if (sweep) return watchSweep(sweep, args, io, interval);
   const { resolveRun } = await import("../../engine/io/run-dir.js");
   const { followRun } = await import("../../tui/follow.js");
   const { IoError } = await import("../../engine/io/errors.js");
@@ -53,6 +56,42 @@ export async function runWatch(argv: string[], io: Io): Promise<number> {
   await left; // a finished run stays on screen until q or Ctrl-C
   clearInterval(timer);
   await live.close();
+  return EXIT_OK;
+}
+
+/** The sweep folder the argument names (a folder with members.json, or a sweep under <runs>/sweeps/), else null. */
+async function sweepFolder(arg: string, runsDir: string): Promise<string | null> {
+  const { existsSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { MEMBERS_FILE, sweepDir } = await import("../../sweep/record.js");
+  if (existsSync(join(arg, MEMBERS_FILE))) return arg;
+  const named = sweepDir(runsDir, arg);
+  return existsSync(join(named, MEMBERS_FILE)) ? named : null;
+}
+
+async function watchSweep(dir: string, args: ReturnType<typeof parseArgs>, io: Io, interval: number): Promise<number> {
+  const { followSweep } = await import("../../sweep/follow.js");
+  const tui = !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
+  const listeners: ((e: import("../../sweep/events.js").SweepEvent) => void)[] = [];
+  const follower = followSweep(dir, (e) => listeners.forEach((l) => l(e)));
+  if (!tui) {
+    const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
+    listeners.push(sweepPlainSink((l) => io.stdout(l + "\n")));
+    while (follower.poll()) await new Promise((r) => setTimeout(r, interval));
+    return EXIT_OK;
+  }
+  const { startSweepScreen } = await import("../../tui/sweep-live.js");
+  let quit: () => void = () => undefined;
+  const left = new Promise<void>((resolve) => (quit = resolve));
+  const screen = startSweepScreen({ watching: true, color: !process.env["NO_COLOR"], onStop: () => quit() });
+  listeners.push(screen.listener);
+  let busy = follower.poll();
+  const timer = setInterval(() => {
+    if (busy) busy = follower.poll();
+  }, interval);
+  await left; // a finished sweep stays on screen until q or Ctrl-C
+  clearInterval(timer);
+  await screen.close();
   return EXIT_OK;
 }
 
