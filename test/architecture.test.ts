@@ -33,6 +33,10 @@ const rules: { layer: string; forbid: RegExp; why: string; typesAllowed?: boolea
   { layer: "compiler/", forbid: /^runtime\//, why: "the compiler never depends on the runtime" },
   { layer: "compiler/plan/", forbid: /^(grammar\/|compiler\/(?!plan\/))/, why: "the plan contract stands alone", typesAllowed: false },
   { layer: "runtime/", forbid: /^(grammar\/)/, why: "the runtime reads plans, not source text" },
+  { layer: "runtime/engine/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|tui|sinks|sweep|report)\/)/, why: "the engine knows plans, not the compiler or its front ends" },
+  { layer: "runtime/sweep/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|tui|sinks|report)\/)/, why: "sweeps run plans through the engine; the CLI and views sit above them" },
+  { layer: "runtime/report/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|tui|sinks)\/)/, why: "reports read run folders; the CLI sits above them" },
+  { layer: "runtime/tui/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|report)\/|@tensorflow)/, why: "views listen to events", typesAllowed: true },
 ];
 
 test("imports point the way of the layers", () => {

@@ -20,6 +20,12 @@ export interface Io {
   color: boolean;
 }
 
+/** Paths below the working folder made relative in a text (`runs/sweeps/x`, not `/home/.../runs/sweeps/x`). */
+export function belowCwd(text: string): string {
+  const cwd = process.cwd().replace(/\/+$/, "");
+  return cwd === "" ? text : text.split(`${cwd}/`).join("");
+}
+
 export const processIo: Io = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

@@ -112,8 +112,10 @@ export function tableCells(t: ReportTable, compareOn: Metric = "mean"): string[]
 
 export function renderTerminal(t: ReportTable, compareOn?: Metric): string {
   const rows = tableCells(t, compareOn);
+  // numbers right-aligned, words (swept values, the reading, the status) left-aligned, headers with their column
+  const words = new Set([...t.axes.map((_, i) => i), ...(t.baseline ? [rows[0]!.length - 2] : []), rows[0]!.length - 1]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, ri) => r.map((c, i) => (i < t.axes.length || i === r.length - 1 || (ri > 0 && !/^[-+\d.]/.test(c)) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()).join("\n") + "\n";
+  return rows.map((r) => r.map((c, i) => (words.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()).join("\n") + "\n";
 }
 
 export function renderMarkdown(t: ReportTable, compareOn?: Metric): string {

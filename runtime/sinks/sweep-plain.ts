@@ -15,30 +15,35 @@ function scoreText(scores: Record<string, number>): string {
   return `SA ${scores["semantic_alignment"]?.toFixed(1) ?? "?"} TC ${scores["temporal_coherence"]?.toFixed(1) ?? "?"} FQ ${scores["frame_quality"]?.toFixed(1) ?? "?"}${mean}`;
 }
 
-export function sweepPlainSink(write: (line: string) => void): SweepListener {
+/**
+ * `shorten` rewrites the paths in a line for display (the CLI makes those below the working folder
+ * relative); by default lines keep them as they are.
+ */
+export function sweepPlainSink(write: (line: string) => void, shorten: (text: string) => string = (t) => t): SweepListener {
   const rows = new Map<number, MemberRow>();
   const started = new Map<number, number>();
   const shown = new Map<number, { phase: string | null; quarter: number }>();
   let width = 1;
   const tag = (i: number) => `[${String(i).padStart(width)}]`;
   const name = (i: number) => rows.get(i)?.name ?? `member ${i}`;
+  const out = (line: string) => write(shorten(line));
   return (e: SweepEvent) => {
     switch (e.type) {
       case "sweep-start":
         for (const m of e.members) rows.set(m.index, m);
         width = String(Math.max(0, ...e.members.map((m) => m.index))).length;
-        write(`sweep ${e.sweep}: ${e.members.length} member${e.members.length === 1 ? "" : "s"}, ${e.launcher === "local" ? `${e.jobs} at a time` : `Slurm job ${e.job ?? "?"}`}; record ${e.dir}`);
+        out(`sweep ${e.sweep}: ${e.members.length} member${e.members.length === 1 ? "" : "s"}, ${e.launcher === "local" ? `${e.jobs} at a time` : `Slurm job ${e.job ?? "?"}`}; record ${e.dir}`);
         break;
       case "member-start":
         started.set(e.index, e.time);
         shown.set(e.index, { phase: null, quarter: 0 });
-        write(`${tag(e.index)} started ${name(e.index)}${e.resumedFrom !== null ? `, resumed at step ${e.resumedFrom}` : ""}${e.share ? ` (shared phases from ${e.share})` : ""}${e.log ? `; log ${e.log}` : ""}`);
+        out(`${tag(e.index)} started ${name(e.index)}${e.resumedFrom !== null ? `, resumed at step ${e.resumedFrom}` : ""}${e.share ? `, from ${e.share}` : ""}${e.log ? `; log ${e.log}` : ""}`);
         break;
       case "member-progress": {
         const s = shown.get(e.index) ?? { phase: null, quarter: 0 };
         const quarter = Math.floor((4 * e.step) / Math.max(1, e.totalSteps));
         if (s.phase !== e.phase || quarter > s.quarter) {
-          write(`${tag(e.index)} ${e.phase}, step ${e.step}/${e.totalSteps}${e.dGap !== null ? `, D gap ${e.dGap.toFixed(2)}` : ""}`);
+          out(`${tag(e.index)} ${e.phase}, step ${e.step}/${e.totalSteps}${e.dGap !== null ? `, D gap ${e.dGap.toFixed(2)}` : ""}`);
           shown.set(e.index, { phase: e.phase, quarter });
         }
         const row = rows.get(e.index);
@@ -46,22 +51,22 @@ export function sweepPlainSink(write: (line: string) => void): SweepListener {
         break;
       }
       case "member-eval":
-        if (e.step === rows.get(e.index)?.totalSteps) write(`${tag(e.index)} final eval, NFE ${e.nfe}: ${scoreText(e.scores)}`);
+        if (e.step === rows.get(e.index)?.totalSteps) out(`${tag(e.index)} final eval, NFE ${e.nfe}: ${scoreText(e.scores)}`);
         break;
       case "member-end": {
         const t = started.get(e.index);
         const took = t !== undefined ? ` in ${duration((e.time - t) / 1000)}` : "";
-        if (e.status === "failed") write(`${tag(e.index)} FAILED ${name(e.index)}${e.exit !== null ? ` (exit ${e.exit})` : ""}: ${e.reason ?? "no reason given"}${e.log ? `\n${" ".repeat(width + 3)}log: ${e.log}` : ""}`);
-        else if (e.status === "cached") write(`${tag(e.index)} ${name(e.index)}: nothing to do (${e.reason ?? "finished before"})`);
-        else write(`${tag(e.index)} ${e.status} ${name(e.index)}${took}${e.reason && e.status !== "finished" ? `: ${e.reason}` : ""}`);
+        if (e.status === "failed") out(`${tag(e.index)} FAILED ${name(e.index)}${e.exit !== null ? ` (exit ${e.exit})` : ""}: ${e.reason ?? "no reason given"}${e.log ? `\n${" ".repeat(width + 3)}log: ${e.log}` : ""}`);
+        else if (e.status === "cached") out(`${tag(e.index)} ${name(e.index)}: nothing to do (${e.reason ?? "finished before"})`);
+        else out(`${tag(e.index)} ${e.status} ${name(e.index)}${took}${e.reason && e.status !== "finished" ? `: ${e.reason}` : ""}`);
         break;
       }
       case "note":
-        write(`${e.index !== null ? `${tag(e.index)} ` : ""}${e.message}`);
+        out(`${e.index !== null ? `${tag(e.index)} ` : ""}${e.message}`);
         break;
       case "sweep-end": {
         const parts = Object.entries(e.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
-        write(`sweep done in ${duration(e.seconds)}: ${parts.join(", ") || "nothing to do"}`);
+        out(`sweep done in ${duration(e.seconds)}: ${parts.join(", ") || "nothing to do"}`);
         break;
       }
     }

@@ -9,7 +9,7 @@
 // close and stops the same way, so no training is left running unobserved.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunEvent } from "../engine/events.js";
 import { logitGap, type SweepEvent } from "./events.js";
@@ -52,7 +52,6 @@ export function logFile(dir: string, m: { index: number; hash: string }): string
 }
 
 export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
-  const byIndex = new Map(opts.planned.map((p) => [p.spec.index, p]));
   const entries = new Map(opts.table.members.map((m) => [m.index, m]));
   const counts: Record<string, number> = {};
   const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
@@ -101,14 +100,21 @@ export async function runLocal(opts: LocalOptions): Promise<LocalResult> {
       buffer = lines.pop() ?? "";
       for (const line of lines) {
         if (!line.trim()) continue;
-        let e: RunEvent | { type: "task-end"; status: string; exit: number; reason: string | null } | { type: "note"; message: string };
+        let e:
+          | RunEvent
+          | { type: "task-start"; from: { member: number | null; run: string; after: string } | null; resumeStep: number | null }
+          | { type: "task-end"; status: string; exit: number; reason: string | null }
+          | { type: "note"; message: string };
         try {
           e = JSON.parse(line);
         } catch {
           continue;
         }
         const time = Date.now();
-        if (e.type === "run-start") opts.emit({ type: "member-start", index, resumedFrom: e.resumedFrom, share: byIndex.get(index)?.share?.label ?? null, log, time });
+        if (e.type === "task-start") {
+          const share = e.from ? `${e.from.member !== null ? `member ${e.from.member}` : `run ${basename(e.from.run)}`} after ${e.from.after}` : null;
+          opts.emit({ type: "member-start", index, resumedFrom: e.resumeStep, share, log, time });
+        }
         else if (e.type === "step") {
           // at most a few progress events per second per member: the screen needs no more
           if (time - lastProgress >= 250 || e.step === e.totalSteps) {

@@ -35,6 +35,8 @@ export interface TaskOptions {
   waitForShareMs?: number;
   /** Where progress notes go (the CLI prints them). */
   note?: (message: string) => void;
+  /** Called once training is about to start: from another run's phase-end checkpoint, or resuming at a step. */
+  onStart?: (start: { from: Extract<RecordLine, { t: "state" }>["from"] | null; resumeStep: number | null }) => void;
 }
 
 export interface TaskResult {
@@ -115,7 +117,9 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
     } else opts.note?.(`the shared phases are not available from ${share.run}: training them here`);
   }
   const resume = existsSync(runDir);
-  state(opts, entry, { state: "started", host: hostname(), pid: process.pid, ...(from ? { from } : {}), ...(resume && !from && existing ? { step: lastCheckpoint(existing) ?? 0 } : {}) });
+  const resumeStep = resume && !from && existing ? (lastCheckpoint(existing) ?? 0) : null;
+  state(opts, entry, { state: "started", host: hostname(), pid: process.pid, ...(from ? { from } : {}), ...(resumeStep !== null ? { step: resumeStep } : {}) });
+  opts.onStart?.({ from: from ?? null, resumeStep });
   try {
     const result = await executePlan(plan, {
       runsDir: dirname(runDir),

@@ -17,7 +17,7 @@ function events(): SweepEvent[] {
     { type: "member-progress", index: 0, phase: "equilibrium", step: 9, totalSteps: 12, stepsPerSecond: 2, dGap: 0.125, time: 5500 },
     { type: "member-eval", index: 0, step: 8, nfe: 4, scores: { semantic_alignment: 90, temporal_coherence: 60, frame_quality: 60 }, time: 5000 },
     { type: "member-eval", index: 0, step: 8, nfe: 1, scores: { semantic_alignment: 80, temporal_coherence: 40, frame_quality: 30 }, time: 5000 },
-    { type: "member-start", index: 2, resumedFrom: 7, share: "member 0 after priming", log: "runs/sweeps/micro_sweep/logs/2.log", time: 5000 },
+    { type: "member-start", index: 2, resumedFrom: null, share: "member 0 after priming", log: "runs/sweeps/micro_sweep/logs/2.log", time: 5000 },
     { type: "member-end", index: 2, status: "failed", exit: 1, reason: "cannot load the teacher", log: "runs/sweeps/micro_sweep/logs/2.log", time: 6000 },
     { type: "note", index: null, message: "1 member failed before and is left alone", time: 6000 },
   ];
@@ -68,6 +68,6 @@ test("outside a terminal the same events are plain lines, the failure with its l
   assert.equal(out[0], "sweep micro_sweep: 4 members, 2 at a time; record runs/sweeps/micro_sweep");
   assert.ok(out.includes("[0] started variant=base; log runs/sweeps/micro_sweep/logs/0.log"));
   assert.ok(out.includes("[0] equilibrium, step 9/12, D gap 0.13"));
-  assert.ok(out.includes("[2] started variant=conv_head, resumed at step 7 (shared phases from member 0 after priming); log runs/sweeps/micro_sweep/logs/2.log"));
+  assert.ok(out.includes("[2] started variant=conv_head, from member 0 after priming; log runs/sweeps/micro_sweep/logs/2.log"));
   assert.ok(out.includes("[2] FAILED variant=conv_head (exit 1): cannot load the teacher\n    log: runs/sweeps/micro_sweep/logs/2.log"), out.join("\n"));
 });

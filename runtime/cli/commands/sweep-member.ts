@@ -102,6 +102,9 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
       leakCheck: flag(args, "debug"),
       waitForShareMs: slurm ? 6 * 3600_000 : 0,
       note,
+      onStart: (start) => {
+        if (json) out(JSON.stringify({ type: "task-start", ...start }) + "\n");
+      },
     });
     let exit = result.exit;
     if (requeue && result.status === "stopped" && job) {

@@ -3,7 +3,7 @@
 // run again, unfinished ones resume, and members that share leading phases train them once.
 import { availableParallelism } from "node:os";
 import { flag, option, options, parseArgs, type OptionSpec } from "../args.js";
-import { overrideOptions, type Io } from "../common.js";
+import { belowCwd, overrideOptions, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { loadSweeps, type LoadedSweep } from "../sweep-input.js";
 import type { MemberRow, SweepEvent, SweepListener } from "../../sweep/events.js";
@@ -93,7 +93,7 @@ async function listenersFor(args: ReturnType<typeof parseArgs>, io: Io, onStop: 
     // once the screen is gone, one plain line says how the sweep ended
     let last = "";
     const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
-    const summary = sweepPlainSink((l) => (last = l));
+    const summary = sweepPlainSink((l) => (last = l), belowCwd);
     return {
       listener: (e) => {
         screen.listener(e);
@@ -107,7 +107,7 @@ async function listenersFor(args: ReturnType<typeof parseArgs>, io: Io, onStop: 
     };
   }
   const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
-  return { listener: sweepPlainSink((l) => io.stdout(l + "\n")), close: async () => undefined, screen: false };
+  return { listener: sweepPlainSink((l) => io.stdout(l + "\n"), belowCwd), close: async () => undefined, screen: false };
 }
 
 export async function runSweep(argv: string[], io: Io): Promise<number> {

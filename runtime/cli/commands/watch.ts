@@ -76,7 +76,8 @@ async function watchSweep(dir: string, args: ReturnType<typeof parseArgs>, io: I
   const follower = followSweep(dir, (e) => listeners.forEach((l) => l(e)));
   if (!tui) {
     const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
-    listeners.push(sweepPlainSink((l) => io.stdout(l + "\n")));
+    const { belowCwd } = await import("../common.js");
+    listeners.push(sweepPlainSink((l) => io.stdout(l + "\n"), belowCwd));
     while (follower.poll()) await new Promise((r) => setTimeout(r, interval));
     return EXIT_OK;
   }
