@@ -1,24 +1,28 @@
 // The paper's table at toy scale, from runs that vpae makes (never typed by hand).
 //
-//   node scripts/results.js list                 the runs behind docs/results.md, with their commands
-//   node scripts/results.js run [--jobs 2] [--only REGEX]
-//        trains every run that has no summary yet (two at a time: one per core), scores it with
-//        `vpae eval`, draws its sample grid with `vpae sample`, and copies the run's summary (plan,
-//        manifest, metrics log, scores, grid; not its checkpoints) to experiments/results/<id>/.
-//        Run folders go to runs/results/; an interrupted run resumes from its last checkpoint.
+//   node scripts/results.js list                 the sweeps and members behind docs/results.md
+//   node scripts/results.js run [--jobs 2]
+//        trains, with `vpae sweep`, every member of the campaign's sweep files that has no summary yet:
+//        experiments/main.vpae (each method, three seeds), experiments/ablations.vpae (seed 0, then
+//        seeds 1 and 2 of the ablations within seed noise at seed 0) and experiments/sensitivity.vpae.
+//        Run folders go to runs/results/ (an interrupted sweep resumes). Each finished member is scored
+//        with `vpae eval --save` (64 clips; the V-PAE runs' teacher at 100 NFE too), drawn with
+//        `vpae sample`, and its summary (plan, manifest, metrics log, scores, grids; not its
+//        checkpoints) is copied to experiments/results/<run folder>/.
 //   node scripts/results.js latency              teacher 100 NFE vs student 1 NFE, one process
-//   node scripts/results.js table                writes docs/results.md from experiments/results/
+//   node scripts/results.js table                writes docs/results.md from `vpae report` over experiments/results/
 //
-// Needs `npm run build`. Every row of the tables names the command that reproduces it.
+// What stays here is what is particular to the paper: which members form the campaign, the row
+// labels, and the claims' verdicts (computed with vpae's own comparison rule). Needs `npm run build`.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const vpae = join(root, "bin", "vpae.js");
-// --out, --runs, --doc and --extra "ARGS" redirect everything, for smoke tests of this script
+// --out, --runs and --doc redirect everything, for tests of this script
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
   const i = argv.indexOf(`--${name}`);
@@ -27,177 +31,154 @@ const opt = (name, def) => {
 const resultsDir = opt("out", join(root, "experiments", "results"));
 const runsDir = opt("runs", join(root, "runs", "results"));
 const docFile = opt("doc", join(root, "docs", "results.md"));
-const extra = (opt("extra", "") ?? "").split(" ").filter(Boolean);
+const { compare } = await import(join(root, "dist", "runtime", "report", "stats.js"));
 
-// ---- what runs ----
+// ---- the campaign ----
 
-const SEEDS = [0, 1, 2];
-/** Clips of the fixed evaluation set scored per run (the in-run evaluations use the plan's 32). */
+/** Clips of the fixed evaluation set each run is scored on (the in-run evaluations use the plan's 32). */
 const EVAL_CLIPS = 64;
+const MAIN = "experiments/main.vpae";
+const ABLATIONS = "experiments/ablations.vpae";
+const SENSITIVITY = "experiments/sensitivity.vpae";
+/** The sweeps of experiments/main.vpae, one per method. */
 const METHODS = [
-  { id: "vpae", label: "V-PAE", file: "experiments/vpae.vpae" },
-  { id: "dmd2", label: "DMD2", file: "experiments/dmd2.vpae" },
-  { id: "apt", label: "APT", file: "experiments/apt.vpae" },
-  { id: "pcm", label: "PCM", file: "experiments/pcm.vpae" },
-  { id: "add", label: "ADD", file: "experiments/add.vpae" },
+  { sweep: "vpae_seeds", id: "vpae", label: "V-PAE" },
+  { sweep: "dmd2_seeds", id: "dmd2", label: "DMD2" },
+  { sweep: "apt_seeds", id: "apt", label: "APT" },
+  { sweep: "pcm_seeds", id: "pcm", label: "PCM" },
+  { sweep: "add_seeds", id: "add", label: "ADD" },
 ];
-/** Members of experiments/ablations.vpae (seed 0), against the full method (vpae, seeds 0-2). */
-const ABLATIONS = [
-  { id: "no_priming", label: "no priming (adversarial training only)" },
-  { id: "consistency_priming", label: "consistency priming instead of VSD" },
-  { id: "frozen_backbone", label: "frozen teacher backbone instead of the EMA generator" },
-  { id: "conv_head", label: "conv head instead of the semantic head" },
-  { id: "cross_attention_head", label: "cross-attention head without image/prompt" },
-  { id: "no_str1", label: "no STR1" },
-  { id: "csds_weight=0", label: "C-SDS weight 0" },
-  { id: "csds_weight=1", label: "C-SDS weight 1" },
-];
-/** Members of experiments/sensitivity.vpae (seed 0): one knob the paper leaves open, moved down and up. */
-const SENSITIVITY = [
-  { id: "head_lr=0.0001", label: "discriminator head lr 1e-4 (full: 3e-4)" },
-  { id: "head_lr=0.001", label: "discriminator head lr 1e-3" },
-  { id: "lr=0.000003", label: "generator lr 3e-6 (full: 1e-5)" },
-  { id: "lr=0.00003", label: "generator lr 3e-5" },
-  { id: "priming_steps=50", label: "50 priming + 250 equilibrium updates (full: 100 + 200)" },
-  { id: "priming_steps=200", label: "200 priming + 100 equilibrium updates" },
-];
-/** The sweeps run against the full method, seed 0 only. */
-const VARIANT_GROUPS = [
-  { group: "ablation", file: "experiments/ablations.vpae", list: ABLATIONS },
-  { group: "sensitivity", file: "experiments/sensitivity.vpae", list: SENSITIVITY },
-];
+/** Settings of experiments/ablations.vpae (report group keys), against `variant=full` (the V-PAE runs). */
+const ABLATION_LABELS = {
+  "variant=no_priming": "no priming (adversarial training only)",
+  "variant=consistency_priming": "consistency priming instead of VSD",
+  "variant=frozen_backbone": "frozen teacher backbone instead of the EMA generator",
+  "variant=conv_head": "conv head instead of the semantic head",
+  "variant=cross_attention_head": "cross-attention head without image/prompt",
+  "variant=no_str1": "no STR1",
+  "csds_weight=0": "C-SDS weight 0",
+  "csds_weight=1": "C-SDS weight 1",
+};
+/** Settings of experiments/sensitivity.vpae: one knob the paper leaves open, moved down and up. */
+const SENSITIVITY_LABELS = {
+  "head_lr=0.0001": "discriminator head lr 1e-4 (full: 3e-4)",
+  "head_lr=0.001": "discriminator head lr 1e-3",
+  "lr=0.000003": "generator lr 3e-6 (full: 1e-5)",
+  "lr=0.00003": "generator lr 3e-5",
+  "priming_steps=50": "50 priming + 250 equilibrium updates (full: 100 + 200)",
+  "priming_steps=200": "200 priming + 100 equilibrium updates",
+};
 
-function allRuns() {
-  const runs = [];
-  const done = loadResults();
-  for (const m of METHODS) {
-    for (const seed of SEEDS) {
-      runs.push({ id: `${m.id}-s${seed}`, group: "main", method: m.id, label: m.label, seed, args: [m.file, "--set", `seed=${seed}`], nfe: [1, 4] });
-    }
-  }
-  for (const { group, file, list } of VARIANT_GROUPS) {
-    for (const a of list) {
-      for (const seed of variantSeeds(done, group, a.id)) {
-        const member = `${a.id.includes("=") ? a.id : `variant=${a.id}`},seed=${seed}`;
-        runs.push({ id: `${group}-${a.id.replace("=", "")}-s${seed}`, group, method: a.id, label: a.label, seed, args: [file, "--member", member], nfe: [1, 4] });
-      }
-    }
-  }
-  return runs;
-}
+// ---- vpae ----
 
-/**
- * Seeds of a one-knob variant: seed 0, then seeds 1 and 2 once seed 0 has landed within the full
- * method's seed noise (the issue: one seed per ablation unless a difference is within seed noise), so
- * `list` and `run` grow as the summaries come in. Sensitivity members stay at seed 0: they only screen
- * for values worth a closer look.
- */
-function variantSeeds(all, group, id) {
-  if (group !== "ablation") return [0];
-  const full = summarise(all.filter((r) => r.group === "main" && r.method === "vpae"), 1);
-  const first = summarise(all.filter((r) => r.group === group && r.method === id && r.seed === 0), 1);
-  if (!full || !first || full.seeds < 2) return [0];
-  return verdict(full.mean, first.mean, full.mean.std).word === "within seed noise" ? [0, 1, 2] : [0];
-}
-
-const command = (args) => `npx vpae run ${args.join(" ")}`;
-
-// ---- running ----
-
-function exec(args, { log, capture = false } = {}) {
+function exec(args, { log } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [vpae, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
-      if (capture) out += d;
-      if (log) writeFileSync(log, d, { flag: "a" });
+      out += d;
+      if (log) process.stdout.write(d);
     });
     child.stderr.on("data", (d) => {
       err += d;
-      if (log) writeFileSync(log, d, { flag: "a" });
+      if (log) process.stderr.write(d);
     });
     child.on("close", (code) => resolve({ code, out, err }));
   });
 }
 
-async function planHash(args) {
-  const tmp = join(runsDir, `.plan-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
-  const r = await exec(["compile", ...args, "-o", tmp]);
-  if (r.code !== 0) throw new Error(`vpae compile ${args.join(" ")} failed:\n${r.err}`);
-  const hash = JSON.parse(readFileSync(tmp, "utf8")).hash;
-  rmSync(tmp);
-  return hash;
+async function json(args) {
+  const r = await exec(args);
+  if (r.code !== 0) throw new Error(`vpae ${args.join(" ")} failed (exit ${r.code}):\n${r.err}`);
+  return JSON.parse(r.out);
 }
 
-function runDirFor(hash) {
-  if (!existsSync(runsDir)) return null;
-  const name = readdirSync(runsDir).find((n) => n.endsWith(`-${hash.slice(0, 12)}`) && statSync(join(runsDir, n)).isDirectory());
-  return name ? join(runsDir, name) : null;
+/** `vpae report ... --format json` over the summaries: one object per sweep. */
+async function report(file, extra = []) {
+  const j = await json(["report", file, "--runs-dir", resultsDir, "--format", "json", ...extra]);
+  return Array.isArray(j) ? j : [j];
 }
 
-const status = (dir) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).status;
+/** The members of a sweep file and their state in a runs folder (`vpae sweep --dry-run --json`). */
+async function members(file, dir, extra = []) {
+  const j = await json(["sweep", file, "--dry-run", "--json", "--runs-dir", dir, ...extra]);
+  return Array.isArray(j) ? j : [j];
+}
 
-/** Train (or resume), score, draw, and copy the summary of one run. */
-async function produce(run) {
-  const out = join(resultsDir, run.id);
-  if (existsSync(join(out, "eval.json"))) return `${run.id}: summary exists, skipped`;
-  mkdirSync(runsDir, { recursive: true });
-  const log = join(runsDir, `${run.id}.log`);
-  const hash = await planHash([...run.args, ...extra]);
-  let dir = runDirFor(hash);
-  const started = Date.now();
-  if (!dir || status(dir) !== "finished") {
-    const r = await exec(dir ? ["run", "--resume", dir, "--no-tui"] : ["run", ...run.args, ...extra, "--runs-dir", runsDir, "--no-tui"], { log });
-    dir = runDirFor(hash);
-    if (r.code !== 0 || !dir || status(dir) !== "finished") throw new Error(`${run.id}: vpae run failed (exit ${r.code}); see ${relative(root, log)}`);
+/** A report's metric as {n, mean, std} (std NaN with one seed), for compare(). */
+const statOf = (m) => (m ? { n: m.n, mean: m.mean, std: m.std ?? NaN } : null);
+
+// ---- running ----
+
+/**
+ * Members of the ablations to train: seed 0 of each, and seeds 1 and 2 of those whose seed-0 result
+ * lands within the full method's seed noise (the campaign's rule: one seed where a difference is
+ * clear, three where it is not), decided from the committed summaries.
+ */
+async function ablationSelection(full) {
+  const [abl] = await report(ABLATIONS, ["--baseline", "variant=full"]);
+  const within = new Set();
+  for (const g of abl.groups) {
+    if (g.key === "variant=full") continue;
+    const seed0 = g.members.find((m) => m.name.endsWith("seed=0") && m.values.mean !== undefined);
+    if (!seed0 || !full) continue;
+    const c = compare({ n: 1, mean: seed0.values.mean, std: NaN }, full);
+    if (c.verdict === "within noise") within.add(g.key);
   }
-  await score(run, dir, out, { role: "student" });
-  if (run.method === "vpae") await score({ ...run, id: `teacher-s${run.seed}`, nfe: [100] }, dir, join(resultsDir, `teacher-s${run.seed}`), { role: "teacher" });
-  return `${run.id}: done in ${((Date.now() - started) / 60000).toFixed(1)} min`;
+  return (m) => m.name.endsWith("seed=0") || within.has(m.name.replace(/,seed=\d+$/, ""));
 }
 
-async function score(run, dir, out, { role }) {
+/** What a summary folder name is for a member of a sweep file. */
+const summaryOf = (m) => join(resultsDir, basename(m.runDir));
+
+async function train(file, select, jobs) {
+  for (const sweep of await members(file, resultsDir)) {
+    const todo = sweep.members.filter((m) => m.status !== "finished" && select(m));
+    if (todo.length === 0) continue;
+    const only = todo.map((m) => m.index).join(",");
+    console.log(`[${new Date().toISOString().slice(11, 19)}] ${file} sweep ${sweep.sweep}: members ${only}`);
+    const r = await exec(["sweep", file, "--sweep", sweep.sweep, "--only", only, "--runs-dir", runsDir, "--jobs", String(jobs), "--no-tui"], { log: true });
+    if (r.code !== 0) console.error(`vpae sweep ${file} --sweep ${sweep.sweep} exited ${r.code}; the finished members are still collected`);
+    const now = (await members(file, runsDir, ["--sweep", sweep.sweep])).flatMap((s) => s.members);
+    for (const m of now) if (m.status === "finished" && todo.some((t) => t.hash === m.hash)) await collect(file, sweep.sweep, m);
+  }
+}
+
+/** Scores a finished member, draws its grids and copies its summary into experiments/results/. */
+async function collect(file, sweep, m) {
+  const out = summaryOf(m);
   mkdirSync(out, { recursive: true });
-  const ev = await exec(["eval", dir, "--role", role, "--nfe", run.nfe.join(","), "--samples", String(EVAL_CLIPS), "--json"], { capture: true });
-  if (ev.code !== 0) throw new Error(`${run.id}: vpae eval failed:\n${ev.err}`);
-  const sample = await exec(["sample", dir, "--role", role, "--nfe", String(run.nfe[0]), "--samples", "8", "-o", join(out, "samples.gif")]);
-  if (sample.code !== 0) throw new Error(`${run.id}: vpae sample failed:\n${sample.err}`);
-  for (const f of ["plan.json", "manifest.json", "metrics.jsonl"]) copyFileSync(join(dir, f), join(out, f));
-  const evaluation = JSON.parse(ev.out);
-  const record = { id: run.id, group: role === "teacher" ? "teacher" : run.group, method: role === "teacher" ? "teacher" : run.method, label: role === "teacher" ? "Teacher" : run.label, seed: run.seed, command: command(run.args), role, evaluation };
-  // written last: its presence marks a complete summary
-  writeFileSync(join(out, "eval.json"), JSON.stringify(record, null, 2) + "\n");
+  const roles = [{ role: "student", nfe: [1, 4] }, ...(file === MAIN && sweep === "vpae_seeds" ? [{ role: "teacher", nfe: [100] }] : [])];
+  for (const { role, nfe } of roles) {
+    const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--save"]);
+    if (ev.code !== 0) throw new Error(`vpae eval ${m.runDir} --role ${role} failed:\n${ev.err}`);
+    const grid = join(out, `samples-${role}-nfe${nfe[0]}.gif`);
+    const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "-o", grid]);
+    if (s.code !== 0) throw new Error(`vpae sample ${m.runDir} failed:\n${s.err}`);
+  }
+  for (const f of readdirSync(m.runDir)) if (["plan.json", "manifest.json", "metrics.jsonl"].includes(f) || /^scores-\w+\.json$/.test(f)) copyFileSync(join(m.runDir, f), join(out, f));
+  console.log(`  ${relative(root, out)}: summary written`);
 }
 
-async function runAll(opts) {
-  const only = opts.only ? new RegExp(opts.only) : null;
-  // Seed 0 of every method first, then the ablations, then the other seeds, then the sensitivity
-  // sweep, so that an interrupted campaign leaves a complete picture; within a seed the longest runs
-  // first, so that the two workers finish together.
-  const order = { dmd2: 0, pcm: 1, apt: 2, add: 3, vpae: 4 };
-  const rank = (r) => (r.group === "sensitivity" ? 9 : r.seed === 0 ? (r.group === "main" ? 0 : 1) : 1 + r.seed);
-  const queue = allRuns()
-    .filter((r) => !only || only.test(r.id))
-    .sort((a, b) => rank(a) - rank(b) || (order[a.method] ?? 5) - (order[b.method] ?? 5));
-  const failures = [];
-  async function worker() {
-    for (let run = queue.shift(); run; run = queue.shift()) {
-      const t = new Date().toISOString().slice(11, 19);
-      console.log(`[${t}] ${run.id}: ${command(run.args)}`);
-      try {
-        console.log(`  ${await produce(run)}`);
-      } catch (e) {
-        failures.push(run.id);
-        console.error(`  ${e.message}`);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: opts.jobs }, worker));
-  if (failures.length) {
-    console.error(`failed: ${failures.join(", ")}`);
-    process.exitCode = 1;
-  }
+async function runAll(jobs) {
+  await train(MAIN, () => true, jobs);
+  const [full] = await report(MAIN, ["--sweep", "vpae_seeds"]);
+  await train(ABLATIONS, await ablationSelection(statOf(full?.groups[0]?.metrics.mean)), jobs);
+  await train(SENSITIVITY, () => true, jobs);
+}
+
+function list() {
+  const show = async (file, select = () => true) => {
+    for (const s of await members(file, resultsDir))
+      for (const m of s.members.filter(select)) console.log(`${file} ${s.sweep} ${String(m.index).padStart(2)} ${m.name.padEnd(34)} ${m.status === "finished" ? "summary " + relative(root, summaryOf(m)) : "to run"}`);
+  };
+  return (async () => {
+    await show(MAIN);
+    const [full] = await report(MAIN, ["--sweep", "vpae_seeds"]);
+    await show(ABLATIONS, await ablationSelection(statOf(full?.groups[0]?.metrics.mean)));
+    await show(SENSITIVITY);
+  })();
 }
 
 // ---- latency ----
@@ -206,11 +187,11 @@ async function latency() {
   const { initBackend } = await import(join(root, "dist/runtime/engine/tf.js"));
   const inf = await import(join(root, "dist/runtime/engine/inference.js"));
   const backend = await initBackend("auto");
-  const hash = await planHash(["experiments/vpae.vpae", "--set", "seed=0", ...extra]);
-  const dir = runDirFor(hash);
-  if (!dir) throw new Error("latency needs the vpae-s0 run in runs/results (node scripts/results.js run --only vpae-s0)");
-  const teacher = await inf.openTrained(dir, { runsDir, role: "teacher" });
-  const student = await inf.openTrained(dir, { runsDir, role: "student" });
+  const [vp] = await members(MAIN, runsDir, ["--sweep", "vpae_seeds"]);
+  const run = vp.members.find((m) => m.name === "seed=0" && m.status === "finished");
+  if (!run) throw new Error(`latency needs the V-PAE seed-0 run in ${relative(root, runsDir)} (node scripts/results.js run)`);
+  const teacher = await inf.openTrained(run.runDir, { runsDir, role: "teacher" });
+  const student = await inf.openTrained(run.runDir, { runsDir, role: "student" });
   const batch = teacher.model.world.evalBatch(8);
   const rounds = 7;
   const t100 = [];
@@ -240,114 +221,60 @@ async function latency() {
   console.log(`teacher ${record.teacher.nfe} NFE: ${record.teacher.msPerVideo.toFixed(1)} ms/video; student ${record.student.nfe} NFE: ${record.student.msPerVideo.toFixed(2)} ms/video; ${record.ratio.toFixed(0)}x`);
 }
 
-// ---- the tables ----
+// ---- the page ----
 
-const METRICS = ["semantic_alignment", "temporal_coherence", "frame_quality"];
+const SCORES = ["semantic_alignment", "temporal_coherence", "frame_quality"];
+const fmt = (m, digits = 1) => (!m ? "—" : m.n > 1 && m.std !== null ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}` : m.mean.toFixed(digits));
+const latencyText = (m) => (m ? m.mean.toFixed(m.mean < 10 ? 2 : 1) : "—");
+/** Words for compare(a, b).verdict, for a claim that a beats b. */
+const CLAIM = { higher: "holds", lower: "does not hold (reversed)", "within noise": "within seed noise", "no error bar": "one seed each, no error bar" };
 
-function loadResults() {
-  if (!existsSync(resultsDir)) return [];
-  return readdirSync(resultsDir)
-    .filter((n) => existsSync(join(resultsDir, n, "eval.json")))
-    .map((n) => {
-      const rec = JSON.parse(readFileSync(join(resultsDir, n, "eval.json"), "utf8"));
-      const manifest = JSON.parse(readFileSync(join(resultsDir, n, "manifest.json"), "utf8"));
-      // training time: the phases' seconds (over all sessions of the run, evaluations included)
-      const trainSeconds = manifest.phases.reduce((a, ph) => a + (ph.seconds ?? 0), 0);
-      return { ...rec, dir: n, trainSeconds, manifest, dGap: rec.role === "teacher" ? null : finalGap(join(resultsDir, n, "metrics.jsonl")) };
-    });
+function sweepCommand(file, sweep) {
+  return `npx vpae sweep ${file}${sweep ? ` --sweep ${sweep}` : ""}`;
 }
 
-/**
- * The discriminators' real-minus-fake logit gap at the end of training: the mean over the last 50
- * logged steps that have one, averaged over discriminators (null for a run without any). Near 0 the
- * GAN term tells the generator little.
- */
-function finalGap(metricsFile) {
-  if (!existsSync(metricsFile)) return null;
-  const rows = readFileSync(metricsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.stats && Object.keys(r.stats).some((k) => k.endsWith("/logit_real")));
-  const last = rows.slice(-50);
-  if (last.length === 0) return null;
-  const gaps = last.map((r) => {
-    const names = Object.keys(r.stats).filter((k) => k.startsWith("d/") && k.endsWith("/logit_real")).map((k) => k.slice(2, -"/logit_real".length));
-    return names.reduce((a, n) => a + r.stats[`d/${n}/logit_real`] - r.stats[`d/${n}/logit_fake`], 0) / names.length;
-  });
-  return gaps.reduce((a, b) => a + b, 0) / gaps.length;
-}
-
-function stats(xs) {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
-  return { n, mean, std };
-}
-
-const fmt = (s, digits = 1) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
-/** The discriminator's final logit gap, or a dash for a method without one (the teacher). */
-const fmtGap = (s) => (s.gap ? fmt(s.gap, 2) : "—");
-
-/** One row's numbers: each metric, their mean, direction accuracy and latency, over seeds. */
-function summarise(records, nfe) {
-  const rows = records.map((r) => r.evaluation.results.find((x) => x.nfe === nfe)).filter(Boolean);
-  if (rows.length === 0) return null;
-  const per = (f) => stats(rows.map(f));
-  return {
-    seeds: rows.length,
-    metrics: Object.fromEntries(METRICS.map((m) => [m, per((r) => r[m])])),
-    mean: per((r) => METRICS.reduce((a, m) => a + r[m], 0) / METRICS.length),
-    direction: per((r) => r.direction_accuracy),
-    latency: per((r) => r.latencyPerVideoMs),
-    gap: records.every((r) => typeof r.dGap === "number") ? stats(records.map((r) => r.dGap)) : null,
-  };
-}
-
-/** "holds" when a beats b by more than twice the combined standard error, "reversed" the other way, else within noise. */
-function verdict(a, b, spread) {
-  const diff = a.mean - b.mean;
-  const se = spread ?? Math.sqrt((a.n > 1 ? a.std ** 2 / a.n : 0) + (b.n > 1 ? b.std ** 2 / b.n : 0));
-  if (!(se > 0)) return { diff, word: "one seed each, no error bar" };
-  if (diff > 2 * se) return { diff, word: "holds" };
-  if (diff < -2 * se) return { diff, word: "does not hold (reversed)" };
-  return { diff, word: "within seed noise" };
-}
-
-function table() {
-  const all = loadResults();
-  const by = (pred) => all.filter(pred).sort((a, b) => a.seed - b.seed);
+async function table() {
   const lines = [];
   const p = (s = "") => lines.push(s);
-  p("<!-- Generated by `node scripts/results.js table` from experiments/results/. Do not edit by hand. -->");
+  const main = await report(MAIN);
+  const main4 = await report(MAIN, ["--sweep", "vpae_seeds", "--nfe", "4"]);
+  const teacher = (await report(MAIN, ["--sweep", "vpae_seeds", "--role", "teacher", "--nfe", "100"]))[0];
+  const byMethod = new Map(main.map((r) => [r.sweep, r.groups[0]]));
+  const full = byMethod.get("vpae_seeds");
+  const fullMean = statOf(full?.metrics.mean);
+  const teacherGroup = teacher?.groups[0];
+  const teacherPlan = teacherGroup?.members.find((m) => m.run)?.run;
+  const sampler = teacherPlan && existsSync(join(teacherPlan, "plan.json")) ? JSON.parse(readFileSync(join(teacherPlan, "plan.json"), "utf8")).teacher?.sampler : undefined;
+
+  p("<!-- Generated by `node scripts/results.js table` from `vpae report` over experiments/results/. Do not edit by hand. -->");
   p("# Results: V-PAE and its baselines on the toy image-to-video world");
   p();
   p("Every number below comes from run summaries committed in `experiments/results/` (plan, manifest,");
-  p("metrics log, scores, sample grid), produced by `node scripts/results.js run` and turned into this page");
-  p("by `node scripts/results.js table`. Scores: the three VBench-I2V-style groups of docs/metrics.md");
-  p(`(0-100) on ${EVAL_CLIPS} fixed evaluation clips, the same clips for every run; mean = mean of the three.`);
+  p("metrics log, scores, sample grids; one folder per run, named like a run folder). The runs are members of");
+  p(`the sweeps in \`${MAIN}\` (each method, three seeds), \`${ABLATIONS}\` and \`${SENSITIVITY}\`,`);
+  p("trained by `vpae sweep` and scored by `vpae eval --save`; `node scripts/results.js run` does both, and");
+  p("`node scripts/results.js table` turns `vpae report` over the summaries into this page (for example");
+  p(`\`npx vpae report ${MAIN} --runs-dir experiments/results\`). Scores: the three VBench-I2V-style groups of`);
+  p(`docs/metrics.md (0-100) on ${EVAL_CLIPS} fixed evaluation clips, the same clips for every run; mean = mean of the three.`);
   p("Latency is the diffusion latency per video (model time of the sampling loop only), measured by");
   p("`vpae eval` on one CPU core while another run was training, so compare latencies within a table,");
   p("not with other machines; the ratio below is measured in one quiet process.");
   p();
 
-  const main = [];
-  const teacher = summarise(by((r) => r.method === "teacher"), 100);
-  // the teacher's sampler as its plan has it (steps, guidance scale); older summaries without a plan: none
-  const teacherPlan = join(resultsDir, "teacher-s0", "plan.json");
-  const sampler = existsSync(teacherPlan) ? JSON.parse(readFileSync(teacherPlan, "utf8")).teacher?.sampler : undefined;
-  const teacherLabel = sampler ? `Teacher (${sampler.steps} steps, CFG ${sampler.guidance})` : "Teacher";
-  if (teacher) main.push({ label: teacherLabel, nfe: 100, s: teacher, cmd: by((r) => r.method === "teacher")[0].command + " # then vpae eval <run> --role teacher --nfe 100" });
+  const rows = [];
+  if (teacherGroup?.metrics.mean) rows.push({ label: sampler ? `Teacher (${sampler.steps} steps, CFG ${sampler.guidance})` : "Teacher", nfe: 100, g: teacherGroup, gap: false });
   for (const m of METHODS) {
-    const recs = by((r) => r.group === "main" && r.method === m.id);
-    for (const nfe of m.id === "vpae" ? [1, 4] : [1]) {
-      const s = summarise(recs, nfe);
-      if (s) main.push({ label: m.label, nfe, s, cmd: recs.map((r) => r.command).join("<br>"), id: m.id });
-    }
+    const g = byMethod.get(m.sweep);
+    if (g?.metrics.mean) rows.push({ label: m.label, nfe: 1, g, gap: true });
+    if (m.id === "vpae" && main4[0]?.groups[0]?.metrics.mean) rows.push({ label: m.label, nfe: 4, g: { ...main4[0].groups[0], metrics: { ...main4[0].groups[0].metrics, d_gap: g?.metrics.d_gap } }, gap: true });
   }
   p("## Main table");
   p();
-  if (main.length === 0) p("_No runs yet: `node scripts/results.js run`._");
+  if (rows.length === 0) p("_No runs yet: `node scripts/results.js run`._");
   else {
     p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | latency (ms/video) | seeds |");
     p("|---|---|---|---|---|---|---|---|---|---|");
-    for (const r of main) p(`| ${r.label} | ${r.nfe} | ${METRICS.map((m) => fmt(r.s.metrics[m])).join(" | ")} | **${fmt(r.s.mean)}** | ${fmt(r.s.direction)} | ${fmtGap(r.s)} | ${r.s.latency.mean.toFixed(r.s.latency.mean < 10 ? 2 : 1)} | ${r.s.seeds} |`);
+    for (const r of rows) p(`| ${r.label} | ${r.nfe} | ${SCORES.map((k) => fmt(r.g.metrics[k])).join(" | ")} | **${fmt(r.g.metrics.mean)}** | ${fmt(r.g.metrics.direction_accuracy)} | ${r.gap ? fmt(r.g.metrics.d_gap, 2) : "—"} | ${latencyText(r.g.metrics.latency_ms)} | ${r.g.n} |`);
     p();
     p("V-PAE at 4 NFE is the same 1-step checkpoint sampled with 4 Euler steps. Values are mean ± sample");
     p("standard deviation over seeds (training seed; the evaluation clips stay fixed). D gap (end): the");
@@ -356,44 +283,43 @@ function table() {
   }
   p();
 
-  const full = by((r) => r.group === "main" && r.method === "vpae");
-  const fullS = summarise(full, 1);
-  const variants = (group, list) =>
-    list.flatMap((a) => {
-      const recs = by((r) => r.group === group && r.method === a.id);
-      const s = summarise(recs, 1);
-      return s ? [{ a, s }] : [];
-    });
-  /** A table of one-knob variants against the full method's seed spread. */
-  function versusFull(title, rows, fullLabel, [worse, better]) {
+  /** A table of one-knob settings against the full method (the V-PAE runs, three seeds). */
+  const versusFull = (title, groups, labels, fullLabel, [worse, better]) => {
     p(title);
     p();
-    if (!fullS || rows.length === 0) {
+    const known = groups.filter((g) => labels[g.key] && g.metrics.mean);
+    if (!full?.metrics.mean || known.length === 0) {
       p("_Not run yet._");
       p();
-      return;
+      return [];
     }
     p("| variant | semantic alignment | temporal coherence | frame quality | mean | Δ mean vs full | reading | D gap (end) | seeds |");
     p("|---|---|---|---|---|---|---|---|---|");
-    p(`| ${fullLabel} | ${METRICS.map((m) => fmt(fullS.metrics[m])).join(" | ")} | **${fmt(fullS.mean)}** | 0 | reference | ${fmtGap(fullS)} | ${fullS.seeds} |`);
-    for (const { a, s } of rows) {
-      // one-seed variants are judged against the full method's seed spread
-      const v = verdict(fullS.mean, s.mean, s.seeds > 1 ? undefined : fullS.mean.std);
-      const reading = v.word === "holds" ? worse : v.word.startsWith("does not") ? better : v.word;
-      p(`| ${a.label} | ${METRICS.map((m) => fmt(s.metrics[m])).join(" | ")} | **${fmt(s.mean)}** | ${(s.mean.mean - fullS.mean.mean).toFixed(1)} | ${reading} | ${fmtGap(s)} | ${s.seeds} |`);
+    p(`| ${fullLabel} | ${SCORES.map((k) => fmt(full.metrics[k])).join(" | ")} | **${fmt(full.metrics.mean)}** | 0 | reference | ${fmt(full.metrics.d_gap, 2)} | ${full.n} |`);
+    const out = [];
+    for (const key of Object.keys(labels)) {
+      const g = known.find((x) => x.key === key);
+      if (!g) continue;
+      const c = compare(statOf(g.metrics.mean), fullMean);
+      const reading = c.verdict === "lower" ? worse : c.verdict === "higher" ? better : c.verdict === "within noise" ? "within seed noise" : "one seed each, no error bar";
+      p(`| ${labels[key]} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${c.diff.toFixed(1)} | ${reading} | ${fmt(g.metrics.d_gap, 2)} | ${g.n} |`);
+      out.push({ label: labels[key], c });
     }
     p();
     p("Reading: a one-seed variant counts as different from the full method only when the gap exceeds");
     p("twice the full method's seed standard deviation, a variant with seeds when it exceeds twice the");
-    p("standard error of the difference; otherwise it is within seed noise.");
+    p("standard error of the difference; otherwise it is within seed noise (`vpae report --baseline` applies");
+    p("the same rule).");
     p();
-  }
-  const abl = variants("ablation", ABLATIONS);
-  versusFull("## Ablations (1 NFE)", abl, "full V-PAE (C-SDS weight 10)", ["the part helps", "the variant is better"]);
+    return out;
+  };
+  const abl = (await report(ABLATIONS))[0];
+  const ablations = versusFull("## Ablations (1 NFE)", abl?.groups ?? [], ABLATION_LABELS, "full V-PAE (C-SDS weight 10)", ["the part helps", "the variant is better"]);
   p("Ablations that land within seed noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them");
-  p("by itself); the others keep one seed.");
+  p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --baseline variant=full\`.`);
   p();
-  versusFull("## Sensitivity to the values the paper leaves open (1 NFE)", variants("sensitivity", SENSITIVITY), "full V-PAE (head lr 3e-4, lr 1e-5, 100 + 200 updates)", ["worse than full", "better than full"]);
+  const sens = (await report(SENSITIVITY))[0];
+  versusFull("## Sensitivity to the values the paper leaves open (1 NFE)", sens?.groups ?? [], SENSITIVITY_LABELS, "full V-PAE (head lr 3e-4, lr 1e-5, 100 + 200 updates)", ["worse than full", "better than full"]);
   p("`experiments/sensitivity.vpae` moves one value at a time that vpae.vpae chose (the paper gives none");
   p("for this scale); every baseline keeps its single setting, so a better member here is tuning that the");
   p("baselines did not get.");
@@ -414,38 +340,40 @@ function table() {
   p("## Samples");
   p();
   p("The same 8 evaluation clips for every method (rows: condition frame, real clip, generated clip;");
-  p("seed 0). GIFs are in `experiments/results/<run>/samples.gif`.");
+  p("seed 0). GIFs are in `experiments/results/<run>/samples-<role>-nfe<N>.gif`.");
   p();
-  const grids = [["Teacher, 100 NFE", "teacher-s0"], ...METHODS.map((m) => [`${m.label}, 1 NFE`, `${m.id}-s0`])].filter(([, d]) => existsSync(join(resultsDir, d, "samples.gif")));
-  if (grids.length) {
+  const seed0 = (g) => g?.members.find((m) => m.name === "seed=0" && m.run);
+  const grids = [];
+  const t0 = seed0(teacherGroup);
+  if (t0) grids.push(["Teacher, 100 NFE", join(basename(t0.run), "samples-teacher-nfe100.gif")]);
+  for (const m of METHODS) {
+    const s = seed0(byMethod.get(m.sweep));
+    if (s) grids.push([`${m.label}, 1 NFE`, join(basename(s.run), "samples-student-nfe1.gif")]);
+  }
+  const shown = grids.filter(([, f]) => existsSync(join(resultsDir, f)));
+  if (shown.length) {
     p("| model | samples |");
     p("|---|---|");
-    for (const [label, d] of grids) p(`| ${label} | ![${label}](../experiments/results/${d}/samples.gif) |`);
+    for (const [label, f] of shown) p(`| ${label} | ![${label}](../experiments/results/${f}) |`);
   }
   p();
 
   p("## Which of the paper's claims hold at this scale");
   p();
-  if (!fullS) p("_Needs the V-PAE runs._");
+  if (!fullMean) p("_Needs the V-PAE runs._");
   else {
-    const claims = [];
-    const vp1 = fullS.mean;
     for (const m of METHODS.filter((x) => x.id !== "vpae")) {
-      const s = summarise(by((r) => r.group === "main" && r.method === m.id), 1);
-      if (s) {
-        const v = verdict(vp1, s.mean);
-        claims.push(`- V-PAE (1 NFE) beats ${m.label} (1 NFE) on the mean score: **${v.word}** (${vp1.mean.toFixed(1)} vs ${s.mean.mean.toFixed(1)}, Δ ${v.diff.toFixed(1)}).`);
-      }
+      const s = statOf(byMethod.get(m.sweep)?.metrics.mean);
+      if (!s) continue;
+      const c = compare(fullMean, s);
+      p(`- V-PAE (1 NFE) beats ${m.label} (1 NFE) on the mean score: **${CLAIM[c.verdict]}** (${fullMean.mean.toFixed(1)} vs ${s.mean.toFixed(1)}, Δ ${c.diff.toFixed(1)}).`);
     }
-    if (teacher) {
-      const v = verdict(vp1, teacher.mean);
-      claims.push(`- The 1-step student matches or exceeds the 100-NFE teacher: **${v.word === "holds" ? "exceeds" : v.word === "within seed noise" ? "matches (within seed noise)" : "does not"}** (${vp1.mean.toFixed(1)} vs ${teacher.mean.mean.toFixed(1)}).`);
+    const t = statOf(teacherGroup?.metrics.mean);
+    if (t) {
+      const c = compare(fullMean, t);
+      p(`- The 1-step student matches or exceeds the 100-NFE teacher: **${c.verdict === "higher" ? "exceeds" : c.verdict === "within noise" ? "matches (within seed noise)" : "does not"}** (${fullMean.mean.toFixed(1)} vs ${t.mean.toFixed(1)}).`);
     }
-    for (const { a, s } of abl) {
-      const v = verdict(vp1, s.mean, s.seeds > 1 ? undefined : vp1.std);
-      claims.push(`- Ablation "${a.label}" lowers the score: **${v.word}** (Δ ${(-v.diff).toFixed(1)}).`);
-    }
-    for (const c of claims) p(c);
+    for (const a of ablations) p(`- Ablation "${a.label}" lowers the score: **${a.c.verdict === "lower" ? "holds" : a.c.verdict === "higher" ? "does not hold (reversed)" : CLAIM[a.c.verdict]}** (Δ ${a.c.diff.toFixed(1)}).`);
     p();
     p("\"holds\": the gap exceeds twice its standard error over seeds (for one-seed ablations, twice the");
     p("full method's seed standard deviation). These verdicts are computed, not written; docs/results-notes.md");
@@ -455,29 +383,35 @@ function table() {
 
   p("## Runs");
   p();
-  p("| run | command | training time (min) | status |");
-  p("|---|---|---|---|");
-  for (const r of all.sort((a, b) => a.dir.localeCompare(b.dir))) {
-    const minutes = typeof r.trainSeconds === "number" ? (r.trainSeconds / 60).toFixed(1) : "?";
-    p(`| ${r.dir} | \`${r.command}\`${r.role === "teacher" ? ` + \`npx vpae eval <run> --role teacher --nfe 100 --samples ${EVAL_CLIPS}\`` : ` + \`npx vpae eval <run> --nfe ${r.evaluation.results.map((x) => x.nfe).join(",")} --samples ${EVAL_CLIPS}\``} | ${r.role === "teacher" ? "—" : minutes} | ${r.manifest.status} |`);
+  p("Each run is a member of a sweep; `vpae sweep` trains it and `vpae eval --save` scores it (both through");
+  p("`node scripts/results.js run`). Training time is the sum of the run's phases (shared phases excluded).");
+  p();
+  p("| run | sweep member | commands | training time (min) | status |");
+  p("|---|---|---|---|---|");
+  const entries = [];
+  for (const r of main) for (const g of r.groups) for (const m of g.members) entries.push({ file: MAIN, sweep: r.sweep, m, nfe: r.sweep === "vpae_seeds" ? "1,4` + `--role teacher --nfe 100" : "1,4" });
+  for (const [file, r] of [[ABLATIONS, abl], [SENSITIVITY, sens]]) for (const g of r?.groups ?? []) for (const m of g.members) entries.push({ file, sweep: r.sweep, m, nfe: "1,4" });
+  const seen = new Set();
+  for (const e of entries.filter((x) => x.m.run).sort((a, b) => basename(a.m.run).localeCompare(basename(b.m.run)))) {
+    const name = basename(e.m.run);
+    if (seen.has(name)) continue; // the full method is a member of the main and the ablation sweeps
+    seen.add(name);
+    const minutes = typeof e.m.trainSeconds === "number" ? (e.m.trainSeconds / 60).toFixed(1) : "?";
+    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
   }
   p();
   writeFileSync(docFile, lines.join("\n"));
-  console.log(`wrote ${relative(root, docFile)} (${all.length} run summaries)`);
+  console.log(`wrote ${relative(root, docFile)} (${seen.size} run summaries)`);
 }
 
 // ---- command line ----
 
 const cmd = argv[0];
-if (cmd === "list") {
-  for (const r of allRuns()) console.log(`${r.id.padEnd(34)} ${command(r.args)}`);
-} else if (cmd === "run") {
-  await runAll({ jobs: Number(opt("jobs", "2")), only: opt("only") });
-} else if (cmd === "latency") {
-  await latency();
-} else if (cmd === "table") {
-  table();
-} else {
-  console.error("usage: node scripts/results.js list | run [--jobs 2] [--only REGEX] | latency | table");
+if (cmd === "list") await list();
+else if (cmd === "run") await runAll(Number(opt("jobs", "2")));
+else if (cmd === "latency") await latency();
+else if (cmd === "table") await table();
+else {
+  console.error("usage: node scripts/results.js list | run [--jobs 2] | latency | table");
   process.exitCode = 2;
 }

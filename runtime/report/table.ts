@@ -12,6 +12,8 @@ export interface Group {
   key: string;
   values: Record<string, string>;
   members: MemberResult[];
+  /** Members with measured results (the others have not run, or not finished their evaluation). */
+  n: number;
   seeds: number[];
   stats: Partial<Record<Metric, Stat>>;
   /** Against the baseline group (absent for the baseline itself, or without one). */
@@ -43,11 +45,13 @@ export function buildTable(results: readonly MemberResult[], opts: { baseline?: 
     const values: Record<string, string> = {};
     for (const c of r.changes) if (c.path !== REPLICATE_AXIS && axes.includes(c.path)) values[c.path] = label(c.value);
     const key = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(",") || "base";
-    const g = groups.get(key) ?? { key, values, members: [], seeds: [], stats: {} };
+    const g = groups.get(key) ?? { key, values, members: [], n: 0, seeds: [], stats: {} };
+    groups.set(key, g);
     g.members.push(r);
+    if (Object.keys(r.values).length === 0) continue;
+    g.n++;
     const seed = r.changes.find((c) => c.path === REPLICATE_AXIS)?.value;
     if (typeof seed === "number") g.seeds.push(seed);
-    groups.set(key, g);
   }
   const metrics = METRICS.filter((m) => results.some((r) => r.values[m] !== undefined));
   for (const g of groups.values()) {
@@ -98,7 +102,7 @@ export function tableCells(t: ReportTable, compareOn: Metric = "mean"): string[]
   head.push("status");
   const rows = [head];
   for (const g of t.groups) {
-    const row = [...t.axes.map((a) => g.values[a] ?? "-"), String(g.members.length), ...t.metrics.map((m) => (g.stats[m] ? formatStat(g.stats[m]!, DIGITS[m] ?? 1) : "-"))];
+    const row = [...t.axes.map((a) => g.values[a] ?? "-"), String(g.n), ...t.metrics.map((m) => (g.stats[m] ? formatStat(g.stats[m]!, DIGITS[m] ?? 1) : "-"))];
     if (t.baseline) {
       const c = g.comparison?.[compareOn];
       row.push(g === t.baseline ? "reference" : c ? (c.diff >= 0 ? "+" : "") + c.diff.toFixed(1) : "-", g === t.baseline ? "" : reading(c));
@@ -132,7 +136,7 @@ export function renderCsv(t: ReportTable): string {
     const c = g.comparison?.mean;
     const cells = [
       ...t.axes.map((a) => g.values[a] ?? ""),
-      String(g.members.length),
+      String(g.n),
       g.seeds.join(" "),
       ...t.metrics.flatMap((m) => [g.stats[m] ? String(g.stats[m]!.mean) : "", g.stats[m] && g.stats[m]!.n > 1 ? String(g.stats[m]!.std) : ""]),
       ...(t.baseline ? (g === t.baseline ? ["0", "", "reference"] : [c ? String(c.diff) : "", c && Number.isFinite(c.se) ? String(c.se) : "", c?.verdict ?? ""]) : []),
@@ -153,7 +157,7 @@ export function tableJson(t: ReportTable): unknown {
       key: g.key,
       values: g.values,
       seeds: g.seeds,
-      n: g.members.length,
+      n: g.n,
       metrics: Object.fromEntries(t.metrics.map((m) => [m, s(g.stats[m])])),
       comparison: g.comparison ? Object.fromEntries(Object.entries(g.comparison).map(([m, c]) => [m, { diff: c.diff, se: Number.isFinite(c.se) ? c.se : null, verdict: c.verdict }])) : null,
       members: g.members.map((r) => ({ index: r.index, name: r.name, hash: r.hash, run: r.run?.dir ?? null, status: r.status, source: r.source, trainSeconds: r.trainSeconds, values: r.values })),
