@@ -1,12 +1,13 @@
 // Shared test helpers. Tests run from dist/test/** with the repository root as working directory.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 import { compileFile, type CompileResult, type Host } from "../compiler/program.js";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import type { SpritesSettings } from "../runtime/engine/world/sprites.js";
+import { readSafetensors } from "../runtime/engine/io/safetensors.js";
 
 /** The repository root (dist/test/helpers.js -> ../..). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -126,4 +127,21 @@ export async function runAndKillWhen(args: string[], ready: () => boolean, what:
     }, 5);
   });
   await new Promise((r) => child.on("exit", r));
+}
+
+/** Every tensor of a checkpoint file as base64, by name (for bit-for-bit comparisons). */
+export function checkpointTensors(file: string): Map<string, string> {
+  const c = readSafetensors(file);
+  return new Map([...c.tensors].map(([k, t]) => [k, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64")]));
+}
+
+/** Each logged step of a run folder's metrics.jsonl as `step {losses}` (times left out). */
+export function lossesByStep(runDir: string): string[] {
+  return readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const r = JSON.parse(l) as { step: number; losses: Record<string, number> };
+      return `${r.step} ${JSON.stringify(r.losses)}`;
+    });
 }

@@ -1,5 +1,6 @@
 // Using trained weights: sampling a batch of condition frames and prompts with any sampler, and the
 // evaluation shared by training runs and `vpae eval` / `vpae sample`.
+import type { ScoreRow } from "./io/scores.js";
 import type { Plan, Sampler } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
@@ -54,16 +55,8 @@ export function generate(state: { dit: Dit; shape: DitShape; world: World }, par
   return { video: Float32Array.from(data), latencyMs, nfe };
 }
 
-export interface EvalSummary {
-  nfe: number;
-  semantic_alignment: number;
-  temporal_coherence: number;
-  frame_quality: number;
-  direction_accuracy: number;
-  /** Model time per batch (the sampling loop only). */
-  latencyMs: number;
-  /** Model time per video. */
-  latencyPerVideoMs: number;
+/** One NFE's scores (the row `vpae eval` prints and scores-<role>.json stores) with their details. */
+export interface EvalSummary extends ScoreRow {
   details: Scores;
 }
 

@@ -15,9 +15,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync } fro
 import { join, resolve } from "node:path";
 import type { Plan } from "../../compiler/plan/schema.js";
 import { writeFileAtomic } from "../engine/io/atomic.js";
-import { IoError, guard } from "../engine/io/errors.js";
-import { validatePlan } from "../../compiler/plan/validate.js";
-import { planHash } from "../../compiler/plan/hash.js";
+import { IoError, guard, readJsonFile } from "../engine/io/errors.js";
+import { readPlanFile } from "../engine/io/run-dir.js";
 
 export const SWEEPS_DIR = "sweeps";
 export const MEMBERS_FILE = "members.json";
@@ -104,13 +103,7 @@ function realish(path: string): string {
 export function readMemberTable(dir: string): MemberTable | null {
   const path = join(dir, MEMBERS_FILE);
   if (!existsSync(path)) return null;
-  const text = guard(path, "cannot read the member table", () => readFileSync(path, "utf8"));
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new IoError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const v = readJsonFile(path, "cannot read the member table");
   const t = v as Partial<MemberTable>;
   if (typeof v !== "object" || v === null || t.formatVersion !== MEMBER_TABLE_VERSION || typeof t.sweep !== "string" || !Array.isArray(t.members))
     throw new IoError(path, `not a vpae member table (format version ${MEMBER_TABLE_VERSION})`);
@@ -148,17 +141,9 @@ export function writeMemberTable(dir: string, table: MemberTable, plans: Readonl
 /** The plan of a member, from the sweep folder (validated and hash-checked). */
 export function readMemberPlan(dir: string, entry: MemberEntry): Plan {
   const path = join(dir, entry.plan);
-  const text = guard(path, "cannot read the member's plan", () => readFileSync(path, "utf8"));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new IoError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const v = validatePlan(value);
-  if (!v.ok) throw new IoError(path, `not a valid plan: ${v.errors.map((e) => `${e.pointer || "/"} ${e.message}`).join("; ")}`);
-  if (planHash(v.plan) !== entry.hash || v.plan.hash !== entry.hash) throw new IoError(path, `it is not the plan ${entry.hash.slice(0, 12)} that the member table names`, "plan-mismatch");
-  return v.plan;
+  const plan = readPlanFile(path, "the member's plan");
+  if (plan.hash !== entry.hash) throw new IoError(path, `it is not the plan ${entry.hash.slice(0, 12)} that the member table names`, "plan-mismatch");
+  return plan;
 }
 
 /** Appends one line to record.jsonl (one write: whole, or cut short by a kill). */

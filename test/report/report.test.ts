@@ -5,28 +5,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir } from "../helpers.js";
+import { MINIMAL, runCli, tempDir } from "../helpers.js";
 import { compileFile } from "../../compiler/program.js";
 import { openRunDir } from "../../runtime/engine/io/run-dir.js";
 import { writeScores } from "../../runtime/engine/io/scores.js";
 import { compare, stat } from "../../runtime/report/stats.js";
 
+/** The minimal experiment with its student lr as a parameter, swept over two values and three seeds. */
 const SOURCE = `param lr = 1e-4
 
-experiment tiny {
-  world { frames = 4  size = 8 }
-  teacher {
-    init = checkpoint("teacher.safetensors")
-    arch { width = 32  depth = 2  heads = 2 }
-  }
-  student { init = teacher }
-  phase distill {
-    steps = 10
-    optimizer student { lr = lr }
-    loss c_sds { }
-  }
-}
-
+${MINIMAL.replace("lr = 1e-4", "lr = lr")}
 sweep grid over tiny {
   axis lr = [1e-4, 2e-4]
   seeds = [0, 1, 2]

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fromRoot, runAndKillWhen, runCli, tempDir } from "../helpers.js";
+import { checkpointTensors as tensors, fromRoot, lossesByStep, runAndKillWhen, runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 const MICRO = "experiments/micro.vpae";
@@ -19,22 +19,6 @@ function runDirOf(runs: string): string {
 
 function manifest(dir: string): { status: string; reason: string | null; checkpoints: { step: number }[]; evals: unknown[]; samples: { file: string }[] } {
   return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-}
-
-/** Every tensor of a checkpoint, as bytes, by name. */
-function tensors(file: string): Map<string, string> {
-  const c = readSafetensors(file);
-  return new Map([...c.tensors].map(([k, t]) => [k, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64")]));
-}
-
-function lossesByStep(dir: string): string[] {
-  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => {
-      const r = JSON.parse(l) as { step: number; losses: Record<string, number> };
-      return `${r.step} ${JSON.stringify(r.losses)}`;
-    });
 }
 
 test("vpae run executes the micro plan: run directory, metrics, checkpoints, evaluations, samples", () => {

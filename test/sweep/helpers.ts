@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromRoot, tempDir } from "../helpers.js";
-import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
+import { checkpointTensors, fromRoot, lossesByStep, tempDir } from "../helpers.js";
 
 export const MICRO_SWEEP = "experiments/micro-sweep.vpae";
 
@@ -32,31 +31,14 @@ export function runOf(runs: string, hash: string): string | null {
   return null;
 }
 
-/** Every tensor of a checkpoint as base64, by name. */
-export function tensors(file: string): Map<string, string> {
-  const c = readSafetensors(file);
-  return new Map([...c.tensors].map(([k, t]) => [k, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64")]));
-}
-
-/** Each logged step's losses, as text (times left out). */
-export function losses(dir: string): string[] {
-  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => {
-      const r = JSON.parse(l) as { step: number; losses: Record<string, number> };
-      return `${r.step} ${JSON.stringify(r.losses)}`;
-    });
-}
-
 /** Asserts that two runs ended with bit-identical weights, optimizer and RNG state, and equal losses. */
 export function assertSameRun(got: string, want: string, step: number, what: string): void {
   const name = `step-${String(step).padStart(6, "0")}.safetensors`;
-  const a = tensors(join(got, "checkpoints", name));
-  const b = tensors(join(want, "checkpoints", name));
+  const a = checkpointTensors(join(got, "checkpoints", name));
+  const b = checkpointTensors(join(want, "checkpoints", name));
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${what}: the same tensors`);
   for (const [k, v] of b) assert.equal(a.get(k), v, `${what}: tensor ${k} differs`);
-  assert.deepEqual(losses(got), losses(want), `${what}: the same losses at every step`);
+  assert.deepEqual(lossesByStep(got), lossesByStep(want), `${what}: the same losses at every step`);
 }
 
 export interface RecordState {

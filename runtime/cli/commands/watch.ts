@@ -36,24 +36,51 @@ export async function runWatch(argv: string[], io: Io): Promise<number> {
     }
     throw err;
   }
+  return follow(
+    follower,
+    args,
+    interval,
+    listeners,
+    async () => {
+      const { plainSink } = await import("../../sinks/plain.js");
+      const { alarmLog } = await import("../../tui/alarm-log.js");
+      return [plainSink((l) => io.stdout(l + "\n")), alarmLog((l) => io.stdout(l + "\n"))];
+    },
+    async (quit) => {
+      const { startLive } = await import("../../tui/live.js");
+      const live = startLive({ watching: true, color: !process.env["NO_COLOR"], onForceQuit: quit });
+      return { listener: live.listener, close: () => live.close() };
+    },
+  );
+}
+
+/**
+ * Polls a follower every `interval` ms: with plain lines until what it follows has ended, or on a
+ * live screen that stays (a finished run or sweep too) until q or Ctrl-C.
+ */
+async function follow<E>(
+  follower: { poll(): boolean },
+  args: ReturnType<typeof parseArgs>,
+  interval: number,
+  listeners: ((e: E) => void)[],
+  plain: () => Promise<((e: E) => void)[]>,
+  screen: (quit: () => void) => Promise<{ listener: (e: E) => void; close: () => Promise<void> }>,
+): Promise<number> {
   const tui = !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
   if (!tui) {
-    const { plainSink } = await import("../../sinks/plain.js");
-    const { alarmLog } = await import("../../tui/alarm-log.js");
-    listeners.push(plainSink((l) => io.stdout(l + "\n")), alarmLog((l) => io.stdout(l + "\n")));
+    listeners.push(...(await plain()));
     while (follower.poll()) await new Promise((r) => setTimeout(r, interval));
     return EXIT_OK;
   }
-  const { startLive } = await import("../../tui/live.js");
   let quit: () => void = () => undefined;
   const left = new Promise<void>((resolve) => (quit = resolve));
-  const live = startLive({ watching: true, color: !process.env["NO_COLOR"], onForceQuit: () => quit() });
+  const live = await screen(() => quit());
   listeners.push(live.listener);
-  let running = follower.poll();
+  let busy = follower.poll();
   const timer = setInterval(() => {
-    if (running) running = follower.poll();
+    if (busy) busy = follower.poll();
   }, interval);
-  await left; // a finished run stays on screen until q or Ctrl-C
+  await left;
   clearInterval(timer);
   await live.close();
   return EXIT_OK;
@@ -71,29 +98,24 @@ async function sweepFolder(arg: string, runsDir: string): Promise<string | null>
 
 async function watchSweep(dir: string, args: ReturnType<typeof parseArgs>, io: Io, interval: number): Promise<number> {
   const { followSweep } = await import("../../sweep/follow.js");
-  const tui = !flag(args, "no-tui") && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env["CI"];
   const listeners: ((e: import("../../sweep/events.js").SweepEvent) => void)[] = [];
   const follower = followSweep(dir, (e) => listeners.forEach((l) => l(e)));
-  if (!tui) {
-    const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
-    const { belowCwd } = await import("../common.js");
-    listeners.push(sweepPlainSink((l) => io.stdout(l + "\n"), belowCwd));
-    while (follower.poll()) await new Promise((r) => setTimeout(r, interval));
-    return EXIT_OK;
-  }
-  const { startSweepScreen } = await import("../../tui/sweep-live.js");
-  let quit: () => void = () => undefined;
-  const left = new Promise<void>((resolve) => (quit = resolve));
-  const screen = startSweepScreen({ watching: true, color: !process.env["NO_COLOR"], onStop: () => quit() });
-  listeners.push(screen.listener);
-  let busy = follower.poll();
-  const timer = setInterval(() => {
-    if (busy) busy = follower.poll();
-  }, interval);
-  await left; // a finished sweep stays on screen until q or Ctrl-C
-  clearInterval(timer);
-  await screen.close();
-  return EXIT_OK;
+  return follow(
+    follower,
+    args,
+    interval,
+    listeners,
+    async () => {
+      const { sweepPlainSink } = await import("../../sinks/sweep-plain.js");
+      const { belowCwd } = await import("../common.js");
+      return [sweepPlainSink((l) => io.stdout(l + "\n"), belowCwd)];
+    },
+    async (quit) => {
+      const { startSweepScreen } = await import("../../tui/sweep-live.js");
+      const live = startSweepScreen({ watching: true, color: !process.env["NO_COLOR"], onStop: quit });
+      return { listener: live.listener, close: () => live.close() };
+    },
+  );
 }
 
 /** What main.ts loads: the command's entry point, usage line, summary and options. */

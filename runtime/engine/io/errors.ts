@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 // The one error type of runtime/engine/io: every failure names the file and says what is wrong with it,
 // so that a command can print it as is. `kind` lets callers tell the cases apart without parsing text.
 
@@ -58,4 +60,18 @@ export function guard<T>(file: string, what: string, fn: () => T): T {
     const code = (err as NodeJS.ErrnoException | null)?.code;
     throw new IoError(file, `${what}: ${describeSystemError(err)}`, code === "ENOENT" ? "not-found" : "io", { cause: err });
   }
+}
+
+/** JSON text parsed; text that is not JSON is an IoError about `label`. */
+export function parseJson(text: string, label: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new IoError(label, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/** A JSON file, read and parsed; every problem (missing, unreadable, not JSON) is an IoError about it. */
+export function readJsonFile(path: string, what: string): unknown {
+  return parseJson(guard(path, what, () => readFileSync(path, "utf8")), path);
 }

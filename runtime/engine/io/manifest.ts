@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
-import { IoError, guard } from "./errors.js";
+import { IoError, guard, parseJson } from "./errors.js";
 
 export const MANIFEST_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = "manifest.json";
@@ -98,12 +98,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Parses manifest text; `label` names the file in errors. */
 export function parseManifest(text: string, label: string): Manifest {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new IoError(label, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const value = parseJson(text, label);
   if (!isObject(value)) throw new IoError(label, "not a JSON object");
   if (value.formatVersion !== MANIFEST_FORMAT_VERSION)
     throw new IoError(label, `manifest format version ${JSON.stringify(value.formatVersion)} is not the one this vpae reads (${MANIFEST_FORMAT_VERSION})`);

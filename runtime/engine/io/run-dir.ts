@@ -20,7 +20,7 @@ import type { Plan } from "../../../compiler/plan/schema.js";
 import { validatePlan } from "../../../compiler/plan/validate.js";
 import { fsyncDir, writeFileAtomic } from "./atomic.js";
 import { CHECKPOINTS_DIR, checkpointRelative, phaseEndSteps, latestCheckpoint, listCheckpointFiles, saveCheckpoint, type CheckpointState, type LatestCheckpoint, type SavedCheckpoint } from "./checkpoint.js";
-import { IoError, describeSystemError, guard } from "./errors.js";
+import { IoError, describeSystemError, guard, readJsonFile } from "./errors.js";
 import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, readManifest, updateManifest, writeManifest, type EvalRecord, type Manifest, type RunStatus, type SampleRecord } from "./manifest.js";
 import { appendMetrics, truncateMetrics, type MetricsRecord } from "./metrics.js";
 
@@ -52,20 +52,17 @@ function now(): string {
 
 // ---- plan.json ----
 
+/** A plan file (a run's, a sweep member's), validated against the schema and its own hash. */
+export function readPlanFile(path: string, what: string): Plan {
+  const valid = validatePlan(readJsonFile(path, `cannot read ${what}`));
+  if (!valid.ok) throw new IoError(path, `not a valid plan: ${valid.errors.map((e) => `${e.pointer || "/"} ${e.message}`).join("; ")}`);
+  if (planHash(valid.plan) !== valid.plan.hash) throw new IoError(path, "its content no longer matches its hash: the file was edited after it was written", "plan-mismatch");
+  return valid.plan;
+}
+
 /** The plan stored in a run folder, validated against the schema and its own hash. */
 export function readRunPlan(dir: string): Plan {
-  const path = join(dir, PLAN_FILE);
-  const text = guard(path, "cannot read the run's plan", () => readFileSync(path, "utf8"));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new IoError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const valid = validatePlan(value);
-  if (!valid.ok) throw new IoError(path, `not a valid plan: ${valid.errors.map((e) => `${e.pointer || "/"} ${e.message}`).join("; ")}`);
-  if (planHash(valid.plan) !== valid.plan.hash) throw new IoError(path, "its content no longer matches its hash: the file was edited after the run started", "plan-mismatch");
-  return valid.plan;
+  return readPlanFile(join(dir, PLAN_FILE), "the run's plan");
 }
 
 function mismatch(dir: string, stored: string, plan: Plan): IoError {

@@ -1,18 +1,21 @@
 // scores-<role>.json in a run folder: the scores `vpae eval --save` measured for the run's final
 // weights (often on more clips than the run's own evaluations), which `vpae report` prefers over the
 // run's last in-run evaluation. The record is `vpae eval --json`'s output plus the role and a time.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
-import { IoError, guard } from "./errors.js";
+import { IoError, readJsonFile } from "./errors.js";
 
+/** One NFE's scores: the three groups of docs/metrics.md (0-100), direction accuracy (%) and model time. */
 export interface ScoreRow {
   nfe: number;
   semantic_alignment: number;
   temporal_coherence: number;
   frame_quality: number;
   direction_accuracy: number;
+  /** Model time per batch (the sampling loop only), ms. */
   latencyMs: number;
+  /** Model time per video, ms. */
   latencyPerVideoMs: number;
   /** The per-score details of docs/metrics.md. */
   details?: unknown;
@@ -44,13 +47,7 @@ export function writeScores(runDir: string, role: string, record: ScoresRecord):
 export function readScores(runDir: string, role: string): ScoresRecord | null {
   const file = scoresFile(runDir, role);
   if (!existsSync(file)) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(guard(file, "cannot read the scores", () => readFileSync(file, "utf8")));
-  } catch (err) {
-    if (err instanceof IoError) throw err;
-    throw new IoError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const v = readJsonFile(file, "cannot read the scores");
   const r = v as Partial<ScoresRecord>;
   if (typeof v !== "object" || v === null || !Array.isArray(r.results) || typeof r.samples !== "number") throw new IoError(file, "not a vpae scores record (results and samples)");
   return r as ScoresRecord;
