@@ -220,6 +220,7 @@ test("a failing member does not stop the others, shows its error and log, stays 
   const changed = runCli(["sweep", file, "--runs-dir", runs, "--dry-run", "--set", "phase.equilibrium.steps=6"]);
   assert.match(changed.stdout, /variant=ok\s+new, from .* after priming, changed \(was [0-9a-f]{12}\)/);
   assert.match(changed.stdout, /2 members' plan changed since the sweep last ran/);
+  assert.match(changed.stdout, /\n  1: phases\.equilibrium\.steps 5 -> 6; trains equilibrium again\n/);
 });
 
 test("--fail-fast skips the members that have not started once one fails", () => {

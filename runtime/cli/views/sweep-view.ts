@@ -1,7 +1,9 @@
 // The member table of `vpae sweep --dry-run` and `--status`: index, short plan hash, the values that
 // differ from the base, status, steps still to train and an estimated time, then the prefix-sharing
 // tree and the totals. Also its JSON form.
-import { relative } from "node:path";
+import { join, relative } from "node:path";
+import { diffPlans, formatValue } from "../../../compiler/plan/diff.js";
+import { readPlanFile } from "../../engine/io/run-dir.js";
 import type { PlannedMember } from "../../sweep/status.js";
 import { sweepTotals } from "../../sweep/status.js";
 import type { LoadedSweep } from "../sweep-input.js";
@@ -69,6 +71,20 @@ function sharingTree(planned: readonly PlannedMember[]): string[] {
   return out;
 }
 
+/** What changed in a member's plan since the sweep last ran, from the old plan the sweep folder keeps. */
+function changeWords(dir: string, m: PlannedMember): string {
+  let old;
+  try {
+    old = readPlanFile(join(dir, "plans", `${m.changed!.was}.json`), "the member's earlier plan");
+  } catch {
+    return `was plan ${m.changed!.was.slice(0, 12)} (its plan file is gone)`;
+  }
+  const d = diffPlans(old, m.spec.plan);
+  const shown = d.changes.slice(0, 3).map((c) => (c.op === "~" ? `${c.path} ${formatValue(c.before)} -> ${formatValue(c.after)}` : `${c.op}${c.path}`));
+  const more = d.changes.length > 3 ? ` and ${d.changes.length - 3} more` : "";
+  return `${shown.join(", ")}${more}; ${d.rerun.length ? `trains ${d.rerun.join(", ")} again` : "trains nothing new"}`;
+}
+
 /** A path relative to the working folder when it lies below it, else absolute. */
 function shown(path: string, cwd: string): string {
   const r = relative(cwd, path);
@@ -96,7 +112,10 @@ export function renderDryRun(s: LoadedSweep, listed: ReadonlySet<number>, run: R
     lines.push(`  saves ${t.saved} of ${t.total} steps (${((100 * t.saved) / Math.max(1, t.total)).toFixed(0)}%)`);
   }
   const changed = planned.filter((m) => m.changed);
-  if (changed.length > 0) lines.push("", `${changed.length} member${changed.length === 1 ? "'s" : "s'"} plan changed since the sweep last ran: they are new runs (the old runs stay where they are)`);
+  if (changed.length > 0) {
+    lines.push("", `${changed.length} member${changed.length === 1 ? "'s" : "s'"} plan changed since the sweep last ran: they are new runs (the old runs stay where they are)`);
+    for (const m of changed) lines.push(`  ${m.spec.index}: ${changeWords(s.dir, m)}`);
+  }
   const left = planned.filter((m) => m.state.kind !== "finished" && run.has(m.spec.index));
   const workers = Math.max(1, Math.min(jobs, left.length));
   lines.push("");
