@@ -52,6 +52,9 @@ function planPhases(dir: string, plan: string): { steps: number }[] {
   }
 }
 
+/** How long a requeued member counts as waiting although the queue does not list it as pending. */
+const REQUEUE_GRACE_MS = 60_000;
+
 const ENDED: Record<string, Exclude<MemberStatus, "new" | "pending" | "waiting" | "running">> = { finished: "finished", failed: "failed", stopped: "stopped", cached: "cached", requeued: "requeued" };
 
 export function followSweep(dir: string, emit: (e: SweepEvent) => void, options: { launcher?: "local" | "slurm"; job?: string } = {}): SweepFollower {
@@ -101,7 +104,11 @@ export function followSweep(dir: string, emit: (e: SweepEvent) => void, options:
         const q = queue?.get(m.index);
         const run = state === "started" || q === "running" ? readIndexedRun(m.runDir) : null;
         const running = (state === "started" && (run?.live ?? false)) || q === "running";
-        const waiting = q === "pending" || ((state === "queued" || state === "requeued") && (q !== undefined ? q !== "done" : sessionAlive));
+        // A requeued task can show as ended (or not at all) for a moment before Slurm lists it as pending
+        // again: it counts as waiting for a minute after its requeue, whatever the queue says.
+        const requeuedAt = state === "requeued" ? Date.parse(last.get(m.index)!.time) : NaN;
+        const waiting =
+          q === "pending" || ((state === "queued" || state === "requeued") && (q !== undefined ? q !== "done" : sessionAlive)) || Date.now() - requeuedAt < REQUEUE_GRACE_MS;
         if (running || waiting) busy = true;
         if (!run) continue;
         const r = lastMetrics(join(run.dir, METRICS_FILE));

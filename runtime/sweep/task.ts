@@ -94,8 +94,9 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
   }
   const finished = runs.find((r) => r.status === "finished");
   if (finished) {
-    state(opts, entry, { state: "cached", exit: 0, step: lastCheckpoint(finished) ?? 0, reason: `already finished in ${finished.dir}` });
-    return { status: "cached", exit: 0, reason: null, runDir: finished.dir };
+    const reason = `already finished in ${finished.dir}`;
+    state(opts, entry, { state: "cached", exit: 0, step: lastCheckpoint(finished) ?? 0, reason });
+    return { status: "cached", exit: 0, reason, runDir: finished.dir };
   }
   // an existing folder of this plan (with or without a checkpoint) is resumed; a new one may fork
   const existing = runs.find((r) => r.dir === entry.runDir) ?? runs.sort((a, b) => (lastCheckpoint(b) ?? -1) - (lastCheckpoint(a) ?? -1))[0];

@@ -182,13 +182,14 @@ test("when the sweep process is killed, its workers notice, checkpoint and stop;
 
 const FAILING = `import "micro-distill.vpae"
 
-// member 0 cannot load its teacher until the test puts the file in place
+// member 0 cannot load its teacher until the test puts the file in place; member 2 is member 1 again
 sweep failing over micro_distill {
   axis variant {
     late_teacher {
       teacher.init = checkpoint("checkpoints/later.safetensors")
     }
     ok {}
+    same_as_ok {}
   }
 }
 `;
@@ -202,6 +203,9 @@ test("a failing member does not stop the others, shows its error and log, stays 
   assert.match(r.stdout, /\[0\] FAILED variant=late_teacher \(exit 1\): .*cannot load the teacher/);
   assert.match(r.stdout, /log: .*logs\/0-[0-9a-f]{12}\.log/);
   assert.match(r.stdout, /\[1\] finished variant=ok/);
+  // the same plan twice trains once: member 2 waits for member 1 and finds its run finished
+  assert.match(r.stdout, /\[2\] variant=same_as_ok: nothing to do \(already finished in .*micro_distill-[0-9a-f]{12}\)/);
+  assert.equal(record(join(runs, "sweeps", "failing")).filter((l) => l.state === "started" && l.index === 2).length, 0);
   assert.match(r.stdout, /1 failed/);
 
   // plain re-run: the failed member is left alone (and said so), the exit code stays 1
@@ -214,12 +218,12 @@ test("a failing member does not stop the others, shows its error and log, stays 
   const fixed = runCli(["sweep", file, "--runs-dir", runs, "--only", "failed"]);
   assert.equal(fixed.status, 0, fixed.stdout + fixed.stderr);
   assert.match(fixed.stdout, /\[0\] finished variant=late_teacher/);
-  assert.doesNotMatch(fixed.stdout, /\[1\]/);
+  assert.doesNotMatch(fixed.stdout, /\[[12]\]/);
 
   // the sweep file changes: the changed member is a new member, and the dry run says so
   const changed = runCli(["sweep", file, "--runs-dir", runs, "--dry-run", "--set", "phase.equilibrium.steps=6"]);
   assert.match(changed.stdout, /variant=ok\s+new, from .* after priming, changed \(was [0-9a-f]{12}\)/);
-  assert.match(changed.stdout, /2 members' plan changed since the sweep last ran/);
+  assert.match(changed.stdout, /3 members' plan changed since the sweep last ran/);
   assert.match(changed.stdout, /\n  1: phases\.equilibrium\.steps 5 -> 6; trains equilibrium again\n/);
 });
 
@@ -229,5 +233,6 @@ test("--fail-fast skips the members that have not started once one fails", () =>
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /\[0\] FAILED/);
   assert.match(r.stdout, /\[1\] skipped variant=ok: not started after a failure \(--fail-fast\)/);
+  assert.match(r.stdout, /\[2\] skipped variant=same_as_ok/);
   assert.match(readFileSync(join(dir, "runs", "sweeps", "failing", "record.jsonl"), "utf8"), /"state":"failed"/);
 });
