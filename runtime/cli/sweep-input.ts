@@ -61,7 +61,7 @@ export async function loadSweeps(file: string, args: ParsedArgs, io: Io, command
     const members: MemberSpec[] = s.members.map((m) => ({ index: m.index, name: m.name, changes: m.changes, plan: m.plan! }));
     const previous = readMemberTable(dir);
     const record = readRecord(dir);
-    const planned = planMembers(members, runs, record, runsDir, { evalsPerStep, previous: new Map((previous?.members ?? []).map((m) => [m.name, m.hash])) });
+    const planned = planMembers(members, runs, record, runsDir, { evalsPerStep, previous: new Map((previous?.members ?? []).map((m) => [m.name, m.hash])), share: !args.flags.has("no-share") });
     return { name: s.name, source: resolve(file), dir, runsDir, members, planned, previous, record };
   });
 }

@@ -47,6 +47,8 @@ export interface PlanOptions {
   evalsPerStep?: (plan: Plan, phase: number) => number;
   /** Member names -> plan hash at the last run of the sweep (for "changed"). */
   previous?: ReadonlyMap<string, string>;
+  /** false: every new member trains from the beginning (no prefix sharing). */
+  share?: boolean;
 }
 
 function totalSteps(plan: Plan): number {
@@ -142,7 +144,7 @@ export function planMembers(members: readonly MemberSpec[], index: RunIndex, rec
     const total = totalSteps(spec.plan);
     const done = state.kind === "finished" ? total : state.kind === "new" ? 0 : (state.step ?? 0);
     const startsFresh = state.kind === "new" || (state.kind === "failed" && state.step === null);
-    const share = startsFresh ? findShare(spec, members, index, runDirOf, states) : null;
+    const share = startsFresh && options.share !== false ? findShare(spec, members, index, runDirOf, states) : null;
     const from = Math.max(done, share?.step ?? 0);
     // estimate the steps still to do, phase by phase
     let seconds: number | null = 0;

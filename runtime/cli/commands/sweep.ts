@@ -18,6 +18,7 @@ export const sweepSpec: Record<string, OptionSpec> = {
   only: { value: true, repeat: true, valueName: "SEL", help: "run only failed | missing | INDEX,... | A-B | axis=value (repeatable)" },
   max: { value: true, valueName: "N", help: "refuse sweeps with more members than N (default 200)" },
   "fail-fast": { help: "stop every member when one fails" },
+  "no-share": { help: "train every new member from the beginning, without starting from shared phase-end checkpoints" },
   retry: { value: true, valueName: "N", help: "re-run a failing member up to N times (from its checkpoint); also re-runs members that failed before" },
   "runs-dir": { value: true, valueName: "DIR", help: "where run folders and sweep records go (default runs)" },
   backend: { value: true, valueName: "B", help: "tensor backend of every member (default: each plan's)" },
