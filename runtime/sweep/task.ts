@@ -28,11 +28,11 @@ export interface TaskOptions {
   vpaeVersion: string;
   leakCheck?: boolean;
   /**
-   * How long to wait for the member that trains the shared phases to get past them, while it is
-   * running (Slurm array tasks start in any order; the local pool only starts a member once its
-   * source is ready). 0: do not wait, train those phases here.
+   * How long to wait for another process: the member that trains the shared phases, until it is past
+   * them, or one that trains this very plan. Slurm array tasks start in any order, so they wait; the
+   * local pool starts a member only once nothing is in its way (0: do not wait).
    */
-  waitForShareMs?: number;
+  waitMs?: number;
   /** Where progress notes go (the CLI prints them). */
   note?: (message: string) => void;
   /** Called once training is about to start: from another run's phase-end checkpoint, or resuming at a step. */
@@ -87,7 +87,7 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
   let runs = indexRuns(table.runsDir).byHash.get(plan.hash) ?? [];
   // another process trains this very plan (a duplicate member, a requeued twin): wait for it, or say so
   const busy = runs.find((r) => r.live && r.status !== "finished");
-  if (busy && (opts.waitForShareMs ?? 0) > 0) {
+  if (busy && (opts.waitMs ?? 0) > 0) {
     opts.note?.(`${busy.dir} is in use by another process: waiting for it`);
     while (readIndexedRun(busy.dir)?.live && !opts.control.stopRequested) await new Promise((r) => setTimeout(r, 2000));
     runs = indexRuns(table.runsDir).byHash.get(plan.hash) ?? [];
@@ -104,18 +104,22 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
   let from: Extract<RecordLine, { t: "state" }>["from"];
   if (!existing && !existsSync(runDir) && entry.share) {
     const share = entry.share;
-    let ready = (() => {
-      const src = readIndexedRun(share.run);
-      return src !== null && phaseEndCheckpoint(src, share.phases - 1).present;
-    })();
-    if (!ready && (opts.waitForShareMs ?? 0) > 0) {
+    const source = readIndexedRun(share.run);
+    let ready = source !== null && phaseEndCheckpoint(source, share.phases - 1).present;
+    if (!ready && (opts.waitMs ?? 0) > 0) {
       opts.note?.(`waiting for ${share.member !== null ? `member ${share.member}` : share.run} to finish phase ${plan.phases[share.phases - 1]!.name}`);
-      ready = await waitForSource(opts, share, opts.waitForShareMs!);
+      ready = await waitForSource(opts, share, opts.waitMs!);
     }
-    if (ready) {
-      forkRun(dirname(runDir), plan, share.run, share.phases, { vpaeVersion: opts.vpaeVersion });
-      from = { run: share.run, member: share.member, phases: share.phases, after: plan.phases[share.phases - 1]!.name };
-    } else opts.note?.(`the shared phases are not available from ${share.run}: training them here`);
+    try {
+      if (ready) {
+        forkRun(dirname(runDir), plan, share.run, share.phases, { vpaeVersion: opts.vpaeVersion });
+        from = { run: share.run, member: share.member, phases: share.phases, after: plan.phases[share.phases - 1]!.name };
+      } else opts.note?.(`the shared phases are not available from ${share.run}: training them here`);
+    } catch (err) {
+      // a source checkpoint that fails its checks costs the sharing, not the member
+      if (!(err instanceof IoError)) throw err;
+      opts.note?.(`cannot start from ${share.run} (${err.message}): training the shared phases here`);
+    }
   }
   const resume = existsSync(runDir);
   const resumeStep = resume && !from && existing ? (lastCheckpoint(existing) ?? 0) : null;

@@ -100,7 +100,7 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
       ...(backend ? { backend } : {}),
       vpaeVersion: COMPILER_VERSION,
       leakCheck: flag(args, "debug"),
-      waitForShareMs: slurm ? 6 * 3600_000 : 0,
+      waitMs: slurm ? 6 * 3600_000 : 0,
       note,
       onStart: (start) => {
         if (json) out(JSON.stringify({ type: "task-start", ...start }) + "\n");
