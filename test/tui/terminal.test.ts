@@ -93,3 +93,52 @@ test("vpae watch on a finished run prints its history as plain lines, in step or
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^vpae watch: /);
 });
+
+test("vpae sweep in a terminal draws the sweep screen; q stops every member at a checkpoint; vpae watch shows the sweep", { skip: hasTmux ? false : "tmux is not installed" }, async () => {
+  const runs = tempDir({});
+  const session = `vpae-sweep-test-${process.pid}`;
+  const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
+  const done = join(runs, "exit-code");
+  const cmd = `env -u CI NO_COLOR=1 ${process.execPath} ${fromRoot("bin", "vpae.js")} sweep ${fromRoot("experiments", "micro-sweep.vpae")} --runs-dir ${runs} --jobs 2 --set phase.equilibrium.steps=200; echo $? > ${done}; sleep 30`;
+  assert.equal(tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "30", cmd).status, 0);
+  try {
+    const pane = () => tmux("capture-pane", "-p", "-t", session).stdout;
+    let screen = "";
+    for (let i = 0; i < 240 && !/running\s+equilibrium/.test(screen); i++) {
+      await sleep(250);
+      screen = pane();
+    }
+    const lines = screen.split("\n");
+    assert.match(lines[0]!, /^vpae sweep · micro_sweep · 4 members · 2 at a time · \d+:\d\d/);
+    assert.match(screen, /\s0 variant=base\s+running\s+equilibrium/);
+    assert.match(screen, /\s1 variant=csds_1\s+(pending\s+from #0 after priming|running)/);
+    assert.match(screen, /q or Ctrl-C: stop every member at a checkpoint/);
+    for (const line of lines) assert.ok([...line].length <= 110, `fits: ${line}`);
+
+    tmux("send-keys", "-t", session, "q");
+    let code = "";
+    for (let i = 0; i < 240 && !code; i++) {
+      await sleep(250);
+      try {
+        code = readFileSync(done, "utf8").trim();
+      } catch {
+        /* not yet */
+      }
+    }
+    assert.equal(code, "130", "q stops the sweep like Ctrl-C");
+    const after = pane();
+    assert.match(after, /sweep done in .*stopped/);
+    const base = readdirSync(runs).find((n) => n.startsWith("micro_distill-"))!;
+    const m = JSON.parse(readFileSync(join(runs, base, "manifest.json"), "utf8")) as { status: string; checkpoints: { step: number }[] };
+    assert.equal(m.status, "stopped");
+    assert.ok(m.checkpoints.length > 0);
+    // vpae watch on the stopped sweep, outside a terminal: its history as plain lines, then exit 0
+    const w = runCli(["watch", "micro_sweep", "--runs-dir", runs], { env: { CI: "1" } });
+    assert.equal(w.status, 0, w.stderr);
+    assert.match(w.stdout, /^sweep micro_sweep: 4 members/);
+    assert.match(w.stdout, /\[0\] started variant=base/);
+    assert.match(w.stdout, /\[0\] stopped variant=base/);
+  } finally {
+    tmux("kill-session", "-t", session);
+  }
+});
