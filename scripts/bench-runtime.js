@@ -50,10 +50,11 @@ if (!python) {
 // 3. sampling throughput
 const { initBackend } = await import(join(root, "dist/runtime/engine/tf.js"));
 const inf = await import(join(root, "dist/runtime/engine/inference.js"));
-const { EVAL_SET_SEED, createWorld } = await import(join(root, "dist/runtime/engine/world/sprites.js"));
+const { createWorld } = await import(join(root, "dist/runtime/engine/world/sprites.js"));
+const { VALIDATION } = await import(join(root, "dist/runtime/engine/world/clip-sets.js"));
 const { Dit, initParams } = await import(join(root, "dist/runtime/engine/model/dit.js"));
 await initBackend("wasm");
-const world = createWorld(plan.world, EVAL_SET_SEED);
+const world = createWorld(plan.world, VALIDATION.seed);
 const shape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
 const model = { dit: new Dit(shape), shape, world };
 const params = initParams(shape, 1);

@@ -151,13 +151,13 @@ async function collect(file, sweep, m) {
   mkdirSync(out, { recursive: true });
   const roles = [{ role: "student", nfe: [1, 4] }, ...(file === MAIN && sweep === "vpae_seeds" ? [{ role: "teacher", nfe: [100] }] : [])];
   for (const { role, nfe } of roles) {
-    const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--save"]);
+    const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--clips", "validation", "--save"]);
     if (ev.code !== 0) throw new Error(`vpae eval ${m.runDir} --role ${role} failed:\n${ev.err}`);
     const grid = join(out, `samples-${role}-nfe${nfe[0]}.gif`);
     const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "-o", grid]);
     if (s.code !== 0) throw new Error(`vpae sample ${m.runDir} failed:\n${s.err}`);
   }
-  for (const f of readdirSync(m.runDir)) if (["plan.json", "manifest.json", "metrics.jsonl"].includes(f) || /^scores-\w+\.json$/.test(f)) copyFileSync(join(m.runDir, f), join(out, f));
+  for (const f of readdirSync(m.runDir)) if (["plan.json", "manifest.json", "metrics.jsonl"].includes(f) || /^scores-[\w-]+\.json$/.test(f)) copyFileSync(join(m.runDir, f), join(out, f));
   console.log(`  ${relative(root, out)}: summary written`);
 }
 
@@ -397,7 +397,7 @@ async function table() {
     if (seen.has(name)) continue; // the full method is a member of the main and the ablation sweeps
     seen.add(name);
     const minutes = typeof e.m.trainSeconds === "number" ? (e.m.trainSeconds / 60).toFixed(1) : "?";
-    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
+    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --clips validation --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
   }
   p();
   writeFileSync(docFile, lines.join("\n"));

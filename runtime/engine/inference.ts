@@ -1,6 +1,7 @@
 // Using trained weights: sampling a batch of condition frames and prompts with any sampler, and the
 // evaluation shared by training runs and `vpae eval` / `vpae sample`.
 import type { ScoreRow } from "./io/scores.js";
+import type { ClipSet } from "./world/clip-sets.js";
 import type { Plan, Sampler } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
@@ -148,31 +149,36 @@ export interface Trained {
  * or a checkpoint file inside a run's checkpoints/ folder. The role defaults to the student when the
  * plan has one; EMA weights are preferred unless `raw`.
  */
-export async function openTrained(target: string, opts: { runsDir: string; role?: "teacher" | "student"; raw?: boolean }): Promise<Trained> {
+export async function openTrained(target: string, opts: { runsDir: string; role?: "teacher" | "student"; raw?: boolean; clips?: ClipSet }): Promise<Trained> {
   const { existsSync, statSync } = await import("node:fs");
-  const { dirname, basename, resolve } = await import("node:path");
+  const { dirname, basename, join, resolve } = await import("node:path");
   const { resolveRun, readRunPlan } = await import("./io/run-dir.js");
   const { latestCheckpoint } = await import("./io/checkpoint.js");
-  const { EVAL_SET_SEED, createWorld } = await import("./world/sprites.js");
+  const { createWorld } = await import("./world/sprites.js");
+  const { VALIDATION } = await import("./world/clip-sets.js");
   const { Dit } = await import("./model/dit.js");
   let runDir: string;
-  let checkpoint: string;
+  let checkpoint: string | undefined;
   if (existsSync(target) && statSync(target).isFile()) {
     checkpoint = resolve(target);
     const parent = dirname(checkpoint);
     if (basename(parent) !== "checkpoints") throw new Error(`${target} is not inside a run's checkpoints/ folder, so its plan is unknown`);
     runDir = dirname(parent);
-  } else {
-    runDir = resolveRun(target, opts.runsDir);
-    const latest = latestCheckpoint(runDir);
-    if (!latest) throw new Error(`${runDir} has no valid checkpoint yet`);
-    checkpoint = latest.file;
-  }
+  } else runDir = resolveRun(target, opts.runsDir);
   const plan = readRunPlan(runDir);
   if (plan.world.kind !== "sprites" || !plan.teacher) throw new Error(`${runDir}: this plan has no runnable world or model`);
   const role = opts.role ?? (plan.student ? "student" : "teacher");
   if (role === "student" && !plan.student) throw new Error(`${runDir}: the plan has no student`);
-  const world = createWorld(plan.world, EVAL_SET_SEED);
+  if (checkpoint === undefined) {
+    // a run folder: its newest valid checkpoint, or (a run summary without checkpoints) the role's
+    // final weights exported next to the plan
+    const latest = latestCheckpoint(runDir);
+    const exported = join(runDir, `${role}.safetensors`);
+    if (latest) checkpoint = latest.file;
+    else if (existsSync(exported)) checkpoint = exported;
+    else throw new Error(`${runDir} has no valid checkpoint yet (nor exported weights ${role}.safetensors)`);
+  }
+  const world = createWorld(plan.world, (opts.clips ?? VALIDATION).seed);
   const shape: DitShape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
   const { params, source } = loadRoleParams(checkpoint, role, shape, { preferEma: !opts.raw });
   return { plan, model: { dit: new Dit(shape), shape, world }, params, role, source, checkpoint, runDir };

@@ -14,7 +14,8 @@ import { initParams } from "./model/dit.js";
 import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
 import { updateRole, type Streams } from "./objectives.js";
 import { equilibriumReferences } from "./equilibrium.js";
-import { EVAL_SET_SEED, createWorld } from "./world/sprites.js";
+import { createWorld } from "./world/sprites.js";
+import { VALIDATION } from "./world/clip-sets.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
 import type { CheckpointState } from "./io/checkpoint.js";
@@ -181,7 +182,8 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
 // ---- state ----
 
 function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion: string): State {
-  const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, EVAL_SET_SEED);
+  // the run evaluates itself on the validation clips (tuning selects on them; the test clips stay unread)
+  const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, VALIDATION.seed);
   const teacher = plan.teacher!;
   const shape: DitShape = { arch: teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
   let teacherParams: ParamSet;

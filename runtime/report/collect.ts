@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { readMetrics } from "../engine/io/metrics.js";
 import { readScores } from "../engine/io/scores.js";
+import { VALIDATION } from "../engine/world/clip-sets.js";
 import { logitGap } from "../sweep/events.js";
 import type { IndexedRun, RunIndex } from "../sweep/runs.js";
 
@@ -62,19 +63,23 @@ function pick(runs: readonly IndexedRun[]): IndexedRun | null {
   return [...runs].sort((a, b) => (b.status === "finished" ? 1 : 0) - (a.status === "finished" ? 1 : 0) || (b.lastStep ?? -1) - (a.lastStep ?? -1))[0] ?? null;
 }
 
-export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string }): MemberResult[] {
+/**
+ * `clips`: the clip set's name. Scores come from scores-<role>-<clips>.json; on the validation set
+ * (the one runs evaluate themselves on) a run without that file falls back to its own final evaluation.
+ */
+export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string; clips: string }): MemberResult[] {
   return members.map((m) => {
     const run = pick(index.byHash.get(m.hash) ?? []);
     const out: MemberResult = { index: m.index, name: m.name, changes: m.changes, hash: m.hash, run, status: run ? run.status : "not run", values: {}, source: null, trainSeconds: null };
     if (!run) return out;
     out.trainSeconds = run.manifest.phases.reduce((a, p) => a + (p.sharedFrom ? 0 : p.seconds), 0);
     let row: Record<string, unknown> | undefined;
-    const saved = readScores(run.dir, opts.role);
+    const saved = readScores(run.dir, opts.role, opts.clips);
     if (saved) {
       row = saved.results.find((r) => r.nfe === opts.nfe) as Record<string, unknown> | undefined;
-      if (row) out.source = `scores-${opts.role}.json (${saved.samples} clips)`;
+      if (row) out.source = `scores-${opts.role}-${opts.clips}.json (${saved.samples} clips)`;
     }
-    if (!row && opts.role !== "teacher") {
+    if (!row && opts.role !== "teacher" && opts.clips === VALIDATION.name) {
       // the run's own evaluation at its last step (the role it trains)
       const total = run.phases.reduce((a, p) => a + p.steps, 0);
       const last = [...run.manifest.evals].reverse().find((e) => e.step === total) ?? (run.status === "finished" ? undefined : run.manifest.evals.at(-1));

@@ -60,7 +60,7 @@ test("report aggregates seeds, shows only the swept values, compares with a base
   const r = runCli(["report", f.file, "--runs-dir", f.runs, "--baseline", "lr=0.0001"]);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split("\n");
-  assert.match(lines[0]!, /^sweep grid: 6 members \(6 finished\), student at 1 NFE, against lr=0\.0001$/);
+  assert.match(lines[0]!, /^sweep grid: 6 members \(6 finished\), student at 1 NFE on the validation clips, against lr=0\.0001$/);
   const header = lines[2]!;
   assert.match(header, /^lr\s+n\s+semantic alignment\s+temporal coherence\s+frame quality\s+mean\s+direction acc\. %\s+latency \(ms\/video\)\s+D gap \(end\)\s+Δ mean\s+reading\s+status$/);
   assert.doesNotMatch(header, /seed/, "seeds are replicates, not a column");
@@ -104,12 +104,12 @@ test("CSV and JSON carry means, standard deviations, n and the verdicts", () => 
 
 test("saved scores (vpae eval --save) come before the run's own evaluation; a member with no run says so", () => {
   const f = fixture();
-  writeScores(f.dirs[0]!, "student", { run: f.dirs[0]!, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: [{ nfe: 1, semantic_alignment: 10, temporal_coherence: 10, frame_quality: 10, direction_accuracy: 0, latencyMs: 1, latencyPerVideoMs: 1 }] });
+  writeScores(f.dirs[0]!, "student", "validation", { clips: "validation", run: f.dirs[0]!, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: [{ nfe: 1, semantic_alignment: 10, temporal_coherence: 10, frame_quality: 10, direction_accuracy: 0, latencyMs: 1, latencyPerVideoMs: 1 }] });
   rmSync(f.dirs[5]!, { recursive: true });
   const j = JSON.parse(runCli(["report", f.file, "--runs-dir", f.runs, "--format", "json"]).stdout) as { groups: { key: string; n: number; members: { index: number; status: string; source: string | null; values: Record<string, number> }[] }[] };
   const all = j.groups.flatMap((g) => g.members);
   const first = all.find((m) => m.index === 0)!;
-  assert.equal(first.source, "scores-student.json (64 clips)");
+  assert.equal(first.source, "scores-student-validation.json (64 clips)");
   assert.equal(first.values["semantic_alignment"], 10);
   const missing = all.find((m) => m.index === 5)!;
   assert.equal(missing.status, "not run");

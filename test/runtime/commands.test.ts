@@ -1,7 +1,7 @@
 // eval, sample, export and doctor through the CLI, on one micro run.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
@@ -42,6 +42,46 @@ test("vpae sample writes a GIF grid; export writes a role's weights that load as
   const c = readSafetensors(model);
   assert.equal(c.metadata["weights"], "ema:teacher@0.9");
   assert.ok([...c.tensors.keys()].every((k) => k.startsWith("teacher/")));
+});
+
+test("vpae eval scores the validation, test or any seeded clip set, and --save keeps the scores per set", () => {
+  const score = (clips: string[]) => {
+    const r = runCli(["eval", "micro", "--runs-dir", runs, "--nfe", "1", "--samples", "8", "--json", ...clips]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { clips: string; results: { semantic_alignment: number; temporal_coherence: number; frame_quality: number }[] };
+  };
+  const groups = (x: { results: { semantic_alignment: number; temporal_coherence: number; frame_quality: number }[] }) => x.results.map((r) => [r.semantic_alignment, r.temporal_coherence, r.frame_quality]);
+  const validation = score([]);
+  assert.equal(validation.clips, "validation");
+  assert.deepEqual(groups(score(["--clips", "validation"])), groups(validation), "validation is the default");
+  const test8 = score(["--clips", "test"]);
+  assert.equal(test8.clips, "test");
+  assert.notDeepEqual(groups(test8), groups(validation), "other clips, other scores");
+  assert.deepEqual(groups(score(["--clips", "seed=1"])), groups(test8), "test is the set of seed 1");
+  const saved = runCli(["eval", "micro", "--runs-dir", runs, "--nfe", "1", "--samples", "8", "--clips", "test", "--save"]);
+  assert.equal(saved.status, 0, saved.stderr);
+  assert.match(saved.stderr, /wrote .*scores-student-test\.json/);
+  assert.match(saved.stdout, /8 test clips/);
+  const dir = join(runs, readdirSync(runs).find((n) => n.startsWith("micro-"))!);
+  const file = JSON.parse(readFileSync(join(dir, "scores-student-test.json"), "utf8")) as { clips: string; role: string; results: { semantic_alignment: number }[] };
+  assert.deepEqual([file.clips, file.role, file.results[0]!.semantic_alignment], ["test", "student", test8.results[0]!.semantic_alignment]);
+  const bad = runCli(["eval", "micro", "--runs-dir", runs, "--clips", "train"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--clips is validation, test or seed=N, not 'train'/);
+});
+
+test("a run summary without checkpoints is scored from the weights exported next to its plan", () => {
+  const dir = join(runs, readdirSync(runs).find((n) => n.startsWith("micro-"))!);
+  const summary = join(tempDir({}), "micro-summary");
+  mkdirSync(summary);
+  for (const f of ["plan.json", "manifest.json", "metrics.jsonl"]) copyFileSync(join(dir, f), join(summary, f));
+  const missing = runCli(["eval", summary, "--nfe", "1", "--samples", "4"]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /has no valid checkpoint yet \(nor exported weights student\.safetensors\)/);
+  assert.equal(runCli(["export", dir, "-o", join(summary, "student.safetensors")]).status, 0);
+  const a = JSON.parse(runCli(["eval", summary, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
+  const b = JSON.parse(runCli(["eval", dir, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
+  assert.deepEqual([a.results[0]!.semantic_alignment, a.results[0]!.frame_quality], [b.results[0]!.semantic_alignment, b.results[0]!.frame_quality], "the exported weights score like the run's checkpoint");
 });
 
 test("errors are messages, not stack traces", () => {

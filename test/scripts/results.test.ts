@@ -36,8 +36,8 @@ function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes
     ];
   });
   const rows = (s: Record<number, Score>) => Object.entries(s).map(([nfe, [sa, tc, fq]]) => ({ nfe: Number(nfe), semantic_alignment: sa, temporal_coherence: tc, frame_quality: fq, direction_accuracy: 90, latencyMs: 0, latencyPerVideoMs: Number(nfe) * 7 }));
-  writeScores(run.dir, "student", { run: run.dir, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: rows(scores) });
-  if (opts.teacher) writeScores(run.dir, "teacher", { run: run.dir, checkpoint: "x", weights: "teacher", backend: "cpu", samples: 64, role: "teacher", results: rows({ 100: opts.teacher }) });
+  writeScores(run.dir, "student", "validation", { clips: "validation", run: run.dir, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: rows(scores) });
+  if (opts.teacher) writeScores(run.dir, "teacher", "validation", { clips: "validation", run: run.dir, checkpoint: "x", weights: "teacher", backend: "cpu", samples: 64, role: "teacher", results: rows({ 100: opts.teacher }) });
   return run.dir;
 }
 
@@ -87,7 +87,7 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.doesNotMatch(md, /Ablation "discriminator head lr/);
   // each run once, with the commands that make it and its training time
   const dmd = member("experiments/main.vpae", "dmd2_seeds", "seed=1").hash.slice(0, 12);
-  assert.match(md, new RegExp(`\\| dmd2-${dmd} \\| dmd2_seeds 1: seed=1 \\| \`npx vpae sweep experiments/main\\.vpae --sweep dmd2_seeds --only 1\` \\+ \`npx vpae eval <run> --save --nfe 1,4 --samples 64\` \\| 20\\.0 \\| finished \\|`));
+  assert.match(md, new RegExp(`\\| dmd2-${dmd} \\| dmd2_seeds 1: seed=1 \\| \`npx vpae sweep experiments/main\\.vpae --sweep dmd2_seeds --only 1\` \\+ \`npx vpae eval <run> --clips validation --save --nfe 1,4 --samples 64\` \\| 20\\.0 \\| finished \\|`));
   const full = member("experiments/main.vpae", "vpae_seeds", "seed=0").hash.slice(0, 12);
   assert.equal((md.match(new RegExp(`\\| vpae-${full} \\|`, "g")) ?? []).length, 1, "the full method's run is listed once, though two sweeps have it");
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);

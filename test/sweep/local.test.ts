@@ -92,7 +92,7 @@ test("a sweep trains each member once: a run made by `vpae run` is reused, share
   // the report of the sweep by its name: every member finished, one row each (no seeds)
   const report = runCli(["report", "micro_sweep", "--runs-dir", runs, "--baseline", "variant=base"]);
   assert.equal(report.status, 0, report.stderr);
-  assert.match(report.stdout, /^sweep micro_sweep: 4 members \(4 finished\), student at 1 NFE, against variant=base/);
+  assert.match(report.stdout, /^sweep micro_sweep: 4 members \(4 finished\), student at 1 NFE on the validation clips, against variant=base/);
   for (const v of ["base", "csds_1", "conv_head", "slow_priming"]) assert.match(report.stdout, new RegExp(`\\n${v}\\s+1\\s+\\d`));
   assert.match(report.stdout, /one seed each: no error bar/);
 

@@ -2,18 +2,19 @@
 // with the diffusion latency per video (model time only), all in one process.
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
-import { openTrainedFromArgs, trainedOptions } from "../trained.js";
+import { clipsOption, openTrainedFromArgs, trainedOptions } from "../trained.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 
 export const evalSpec: Record<string, OptionSpec> = {
   nfe: { value: true, valueName: "N,N,...", help: "network evaluations per video to test (default: the plan's eval.nfe); the model's own NFE uses its sampler (e.g. 100 = 50 steps x CFG), others that many plain Euler steps" },
   samples: { value: true, valueName: "N", help: "clips of the fixed evaluation set (default: the plan's eval.samples)" },
   json: { help: "print the results as JSON" },
-  save: { help: "also write them into the run folder as scores-<role>.json (what vpae report reads before the run's own final evaluation)" },
+  save: { help: "also write them into the run folder as scores-<role>-<clips>.json (what vpae report reads)" },
+  ...clipsOption,
   ...trainedOptions,
 };
-export const evalUsage = "vpae eval <run|checkpoint> [--nfe 1,4,100] [--samples N] [--role teacher|student] [--raw] [--json] [--save]";
-export const evalSummary = "Score a trained model on the world's fixed evaluation clips: semantic alignment, temporal coherence and frame quality (0-100, docs/metrics.md), direction accuracy, and the diffusion latency per video for each NFE.";
+export const evalUsage = "vpae eval <run|checkpoint> [--nfe 1,4,100] [--samples N] [--clips validation|test|seed=N] [--role teacher|student] [--raw] [--json] [--save]";
+export const evalSummary = "Score a trained model on a fixed clip set of the world (validation by default): semantic alignment, temporal coherence and frame quality (0-100, docs/metrics.md), direction accuracy, and the diffusion latency per video for each NFE.";
 
 export async function parseCounts(text: string | undefined, what: string, command: string): Promise<number[] | undefined> {
   if (text === undefined) return undefined;
@@ -28,7 +29,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const samples = (await parseCounts(option(args, "samples"), "--samples", "eval"))?.[0];
   const opened = await openTrainedFromArgs(args, io, "eval");
   if (!opened) return EXIT_DIAGNOSTICS;
-  const { trained, backend } = opened;
+  const { trained, backend, clips } = opened;
   const inf = await import("../../engine/inference.js");
   const plan = trained.plan;
   const batch = trained.model.world.evalBatch(samples ?? plan.eval.samples);
@@ -36,17 +37,17 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   for (const nfe of nfes ?? plan.eval.nfe) {
     rows.push(inf.evaluateAt(trained.model, trained.params, inf.ownSampler(trained), batch, nfe, plan.seed ^ 0x5eed).summary);
   }
-  const record = { run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, samples: batch.n, results: rows };
+  const record = { run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, clips: clips.name, samples: batch.n, results: rows };
   if (flag(args, "save")) {
     const { writeScores } = await import("../../engine/io/scores.js");
-    const file = writeScores(trained.runDir, trained.role, { ...record, role: trained.role, raw: flag(args, "raw"), time: new Date().toISOString() });
+    const file = writeScores(trained.runDir, trained.role, clips.name, { ...record, role: trained.role, raw: flag(args, "raw"), time: new Date().toISOString() });
     if (!flag(args, "json")) io.stderr(`wrote ${file}\n`);
   }
   if (flag(args, "json")) {
     io.stdout(JSON.stringify(record, null, 2) + "\n");
     return EXIT_OK;
   }
-  io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} evaluation clips, backend ${backend}\n\n`);
+  io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} ${clips.name} clips, backend ${backend}\n\n`);
   io.stdout(`${"NFE".padStart(5)}  ${"semantic".padStart(8)}  ${"temporal".padStart(8)}  ${"quality".padStart(8)}  ${"mean".padStart(6)}  ${"direction".padStart(9)}  latency/video\n`);
   for (const r of rows) {
     const mean = (r.semantic_alignment + r.temporal_coherence + r.frame_quality) / 3;

@@ -13,7 +13,8 @@ export const reportSpec: Record<string, OptionSpec> = {
   sweep: { value: true, repeat: true, valueName: "NAME", help: "which sweep of the file (repeatable; default: every sweep in it)" },
   "runs-dir": { value: true, valueName: "DIR", help: "where the runs are (default runs); e.g. experiments/results for committed summaries" },
   nfe: { value: true, valueName: "N", help: "the NFE whose scores the table shows (default 1)" },
-  role: { value: true, valueName: "student|teacher", help: "whose scores (default student; teacher needs scores-teacher.json from vpae eval --save)" },
+  role: { value: true, valueName: "student|teacher", help: "whose scores (default student; the teacher's come from vpae eval --role teacher --save)" },
+  clips: { value: true, valueName: "validation|test|seed=N", help: "which clip set's scores (default validation; test and others need vpae eval --clips ... --save)" },
   format: { value: true, valueName: "table|md|csv|json", help: "output format (default table)" },
   sort: { value: true, valueName: "[-]COLUMN", help: "sort by a metric or swept value; a leading - sorts descending" },
   baseline: { value: true, valueName: "MEMBER", help: "reference member (name, index or group such as variant=full): differences and whether each exceeds twice its standard error" },
@@ -42,6 +43,10 @@ export async function runReport(argv: string[], io: Io): Promise<number> {
   const role = option(args, "role") ?? "student";
   if (role !== "student" && role !== "teacher") throw new UsageError("--role is student or teacher", "report");
   const runsDir = resolve(option(args, "runs-dir") ?? "runs");
+  const { parseClipSet, VALIDATION } = await import("../../engine/world/clip-sets.js");
+  const clipsText = option(args, "clips");
+  const clips = clipsText === undefined ? VALIDATION : parseClipSet(clipsText);
+  if (!clips) throw new UsageError(`--clips is validation, test or seed=N, not '${clipsText}'`, "report");
   const { indexRuns } = await import("../../sweep/runs.js");
   const { IoError } = await import("../../engine/io/errors.js");
   const { readMemberTable, sweepDir } = await import("../../sweep/record.js");
@@ -76,7 +81,7 @@ export async function runReport(argv: string[], io: Io): Promise<number> {
   const parts: string[] = [];
   const json: unknown[] = [];
   for (const s of sources) {
-    const results = collectResults(s.members, index, { nfe, role });
+    const results = collectResults(s.members, index, { nfe, role, clips: clips.name });
     let t;
     try {
       t = buildTable(results, { ...(option(args, "baseline") !== undefined ? { baseline: option(args, "baseline")! } : {}), ...(option(args, "sort") !== undefined ? { sort: option(args, "sort")! } : {}) });
@@ -85,8 +90,8 @@ export async function runReport(argv: string[], io: Io): Promise<number> {
       throw err;
     }
     const done = results.filter((r) => r.status === "finished").length;
-    const heading = `sweep ${s.name}: ${results.length} members (${done} finished), ${role} at ${nfe} NFE${t.baseline ? `, against ${t.baseline.key}` : ""}`;
-    if (format === "json") json.push({ sweep: s.name, nfe, role, runsDir, ...(tableJson(t) as object) });
+    const heading = `sweep ${s.name}: ${results.length} members (${done} finished), ${role} at ${nfe} NFE on the ${clips.name} clips${t.baseline ? `, against ${t.baseline.key}` : ""}`;
+    if (format === "json") json.push({ sweep: s.name, nfe, role, clips: clips.name, runsDir, ...(tableJson(t) as object) });
     else if (format === "csv") parts.push(renderCsv(t));
     else if (format === "md") parts.push(`**${heading}**\n\n${renderMarkdown(t)}`);
     else parts.push(`${heading}\n\n${renderTerminal(t)}`);

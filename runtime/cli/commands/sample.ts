@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
-import { openTrainedFromArgs, trainedOptions } from "../trained.js";
+import { clipsOption, openTrainedFromArgs, trainedOptions } from "../trained.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK } from "../errors.js";
 import { parseCounts } from "./eval.js";
 
@@ -11,10 +11,11 @@ export const sampleSpec: Record<string, OptionSpec> = {
   samples: { value: true, valueName: "N", help: "clips (default 8)" },
   output: { short: "o", value: true, valueName: "FILE.gif", help: "where to write the grid (default: the run's samples/ folder)" },
   json: { help: "print what was written as JSON" },
+  ...clipsOption,
   ...trainedOptions,
 };
-export const sampleUsage = "vpae sample <run|checkpoint> [--nfe N] [--samples N] [-o grid.gif] [--role teacher|student]";
-export const sampleSummary = "Generate clips from the fixed evaluation set's condition frames and prompts, and write a GIF grid: condition frame, real clip, generated clip.";
+export const sampleUsage = "vpae sample <run|checkpoint> [--nfe N] [--samples N] [--clips validation|test|seed=N] [-o grid.gif] [--role teacher|student]";
+export const sampleSummary = "Generate clips from a clip set's condition frames and prompts (validation by default), and write a GIF grid: condition frame, real clip, generated clip.";
 
 export async function runSample(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("sample", argv, sampleSpec);

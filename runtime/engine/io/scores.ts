@@ -1,6 +1,7 @@
-// scores-<role>.json in a run folder: the scores `vpae eval --save` measured for the run's final
-// weights (often on more clips than the run's own evaluations), which `vpae report` prefers over the
-// run's last in-run evaluation. The record is `vpae eval --json`'s output plus the role and a time.
+// scores-<role>-<clips>.json in a run folder: the scores `vpae eval --save` measured for the run's
+// final weights on one clip set (world/clip-sets.ts), often on more clips than the run's own
+// evaluations. `vpae report --clips` reads them; on the validation set it falls back to the run's
+// last in-run evaluation. The record is `vpae eval --json`'s output plus the role and a time.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
@@ -26,6 +27,8 @@ export interface ScoresRecord {
   checkpoint: string;
   weights: string;
   backend: string;
+  /** The clip set's name (validation, test, seed-N). */
+  clips: string;
   samples: number;
   results: ScoreRow[];
   role: string;
@@ -33,19 +36,19 @@ export interface ScoresRecord {
   time?: string;
 }
 
-export function scoresFile(runDir: string, role: string): string {
-  return join(runDir, `scores-${role}.json`);
+export function scoresFile(runDir: string, role: string, clips: string): string {
+  return join(runDir, `scores-${role}-${clips}.json`);
 }
 
-export function writeScores(runDir: string, role: string, record: ScoresRecord): string {
-  const file = scoresFile(runDir, role);
+export function writeScores(runDir: string, role: string, clips: string, record: ScoresRecord): string {
+  const file = scoresFile(runDir, role, clips);
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   return file;
 }
 
-/** The saved scores of a role, or null where there are none. */
-export function readScores(runDir: string, role: string): ScoresRecord | null {
-  const file = scoresFile(runDir, role);
+/** The saved scores of a role on a clip set, or null where there are none. */
+export function readScores(runDir: string, role: string, clips: string): ScoresRecord | null {
+  const file = scoresFile(runDir, role, clips);
   if (!existsSync(file)) return null;
   const v = readJsonFile(file, "cannot read the scores");
   const r = v as Partial<ScoresRecord>;

@@ -375,12 +375,6 @@ export class SpritesWorld implements World {
   }
 }
 
-/**
- * The seed of the evaluation set of every run. It does not follow the experiment seed, so that runs
- * with different seeds (replicates of a method, or different methods) are scored on the same clips.
- */
-export const EVAL_SET_SEED = 0;
-
 export function createWorld(world: SpritesSettings, seed: number): SpritesWorld {
   return new SpritesWorld(world, seed);
 }
