@@ -30,6 +30,7 @@ import { Nets, targetKey, type Condition, type DiscNet } from "./nets.js";
 import { discriminatorLoss, generatorLoss } from "./losses/adversarial.js";
 import { distributionMatching, scoreDistillation } from "./losses/distillation.js";
 import { approxR1, r1, str1 } from "./losses/regularizers.js";
+import { byNoiseLevel } from "./diagnostics.js";
 
 export interface Streams {
   data: Rng;
@@ -63,6 +64,7 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
   const named: Record<string, tf.Scalar> = {};
   const kept: Record<string, tf.Scalar> = {};
   const keptHist: Record<string, tf.Tensor1D> = {};
+  const levelValues: Draws["byLevel"] = [];
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
   try {
     result = tf.variableGrads(() => {
@@ -73,6 +75,7 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
       });
       for (const [k, v] of Object.entries(draws.stats)) kept[k] = tf.keep(v);
       for (const [k, v] of Object.entries(draws.histograms)) keptHist[k] = tf.keep(v);
+      for (const b of draws.byLevel) levelValues.push({ ...b, values: tf.keep(b.values) });
       return tf.addN(parts) as tf.Scalar;
     }, [...own.values()]);
   } finally {
@@ -96,11 +99,12 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
   };
   const losses = read(named);
   const stats = { ...read(kept), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
+  // per-clip values (a discriminator's logits serve both): read each once, dispose each once
   const histograms: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(keptHist)) {
-    histograms[k] = Array.from(t.dataSync());
-    t.dispose();
-  }
+  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(t.dataSync());
+  const levels = levelValues.map((b) => ({ ...b, values: b.values.dataSync() as Float32Array }));
+  tf.dispose([...new Set<tf.Tensor>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])]);
+  Object.assign(stats, byNoiseLevel(levels));
   return { losses, stats, histograms };
 }
 
@@ -120,6 +124,11 @@ class Draws {
   /** Diagnostics computed in the update (kept across the gradient scope). */
   readonly stats: Record<string, tf.Scalar> = {};
   readonly histograms: Record<string, tf.Tensor1D> = {};
+  /**
+   * Per-clip values to summarise by noise level after the update (diagnostics.ts): a tensor of one
+   * value per clip, the noise level each clip was drawn at, and how to summarise them.
+   */
+  readonly byLevel: { key: string; values: tf.Tensor1D; t: Float32Array; kind: "mean" | "logits-real" | "logits-fake" }[] = [];
   private gen: tf.Tensor5D | undefined;
   private readonly owned: tf.Tensor[] = [];
 
@@ -154,7 +163,13 @@ class Draws {
   }
 
   times(dist: Parameters<typeof sampleTimes>[0]): tf.Tensor1D {
-    return tf.tensor1d(sampleTimes(dist, this.n, this.ctx.rng.time));
+    return this.timesWithValues(dist).t;
+  }
+
+  /** Times as a tensor and as the numbers drawn (for per-level diagnostics). */
+  timesWithValues(dist: Parameters<typeof sampleTimes>[0]): { t: tf.Tensor1D; values: Float32Array } {
+    const values = sampleTimes(dist, this.n, this.ctx.rng.time);
+    return { t: tf.tensor1d(values), values };
   }
 
   noise(shape: number[] = this.dims): tf.Tensor5D {
@@ -201,12 +216,12 @@ class Draws {
   }
 
   /** t and eps for D's view of a real and a fake batch, shared or independent as the discriminator says. */
-  dNoise(d: DiscNet): { tReal: tf.Tensor1D; tFake: tf.Tensor1D; epsReal: tf.Tensor5D; epsFake: tf.Tensor5D } {
-    const tReal = this.times(d.plan.t);
-    const tFake = d.plan.sharedT ? tReal : this.times(d.plan.t);
+  dNoise(d: DiscNet): { tReal: tf.Tensor1D; tFake: tf.Tensor1D; epsReal: tf.Tensor5D; epsFake: tf.Tensor5D; levels: { real: Float32Array; fake: Float32Array } } {
+    const real = this.timesWithValues(d.plan.t);
+    const fake = d.plan.sharedT ? real : this.timesWithValues(d.plan.t);
     const epsReal = this.noise();
     const epsFake = d.plan.sharedNoise ? epsReal : this.noise();
-    return { tReal, tFake, epsReal, epsFake };
+    return { tReal: real.t, tFake: fake.t, epsReal, epsFake, levels: { real: real.values, fake: fake.values } };
   }
 
   /** The teacher's guided x0 estimate of x re-noised to t, as data (no gradient). */
@@ -249,6 +264,8 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
       const xt = pasteFirstFrame(noisy(detach(x), s.noise(), t), s.cond.image);
       const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
       const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
+      // does the fake score move away from the teacher at all? (0 at the start: a zero LoRA)
+      s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
       return distributionMatching(x, real, fake, l.kind === "dmd");
     }
     case "gan_generator": {
@@ -260,7 +277,7 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
     }
     case "gan_discriminator": {
       const d = s.disc(l.discriminator);
-      const { tReal, tFake, epsReal, epsFake } = s.dNoise(d);
+      const { tReal, tFake, epsReal, epsFake, levels } = s.dNoise(d);
       const real = nets.discriminate(d, s.x0, tReal, epsReal, s.cond);
       const fake = nets.discriminate(d, detach(s.generated()), tFake, epsFake, s.cond);
       const p = `d/${d.plan.name}`;
@@ -270,6 +287,7 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
       s.stats[`${p}/accuracy`] = tf.div(tf.add(tf.sum(tf.cast(tf.greater(real, 0), "float32")), tf.sum(tf.cast(tf.less(fake, 0), "float32"))), 2 * s.n) as tf.Scalar;
       s.histograms[`${p}/real`] = real;
       s.histograms[`${p}/fake`] = fake;
+      s.byLevel.push({ key: p, values: real, t: levels.real, kind: "logits-real" }, { key: p, values: fake, t: levels.fake, kind: "logits-fake" });
       return discriminatorLoss(d.plan.loss, real, fake);
     }
     case "r1":
@@ -287,7 +305,10 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
     case "c_sds":
     case "sds": {
       const x = s.generated();
-      const teacher = s.teacherRenoised(x, s.times(l.t), l.guidance);
+      const t = s.timesWithValues(l.t);
+      const teacher = s.teacherRenoised(x, t.t, l.guidance);
+      // the term per clip, by the noise level t' its clip was re-noised to
+      s.byLevel.push({ key: l.name, values: tf.mean(tf.reshape(tf.square(tf.sub(futureFrames(x), futureFrames(teacher))), [s.n, -1]), 1) as tf.Tensor1D, t: t.values, kind: "mean" });
       return scoreDistillation(x, teacher);
     }
     case "consistency":

@@ -63,7 +63,20 @@ export function metricSpec(t: ReportTable, axis: string, title: string): Spec | 
   };
 }
 
-/** Every member's losses, D gap and in-run mean score over steps. */
+const LEVEL_WORDS: Record<string, string> = { low: "t < 1/3", mid: "1/3 <= t < 2/3", high: "t >= 2/3" };
+
+/** The curve a per-level or priming diagnostic of the engine (diagnostics.ts) goes in, or null. */
+function diagnosticName(key: string): string | null {
+  let m = /^d\/[^/]+\/gap_t_(low|mid|high)$/.exec(key);
+  if (m) return `D gap at ${LEVEL_WORDS[m[1]!]}`;
+  m = /^([^/]+)\/t_(low|mid|high)$/.exec(key);
+  if (m) return `${m[1]} at ${LEVEL_WORDS[m[2]!]!.replace("t", "t'")}`;
+  m = /^([^/]+)\/fake_vs_teacher$/.exec(key);
+  if (m) return `${m[1]}: |fake - teacher| x0`;
+  return null;
+}
+
+/** Every member's losses, D gap (also by noise level), C-SDS by level, priming's fake-score distance and in-run mean score over steps. */
 export function curvesSpec(t: ReportTable, nfe: number, title: string): Spec | null {
   const rows: Record<string, unknown>[] = [];
   for (const g of t.groups) {
@@ -82,6 +95,10 @@ export function curvesSpec(t: ReportTable, nfe: number, title: string): Spec | n
         for (const [k, v] of Object.entries(rec.losses)) if (Number.isFinite(v)) rows.push({ member, step: rec.step, quantity: `loss ${k}`, value: v });
         const gap = logitGap(rec.stats);
         if (gap !== null) rows.push({ member, step: rec.step, quantity: "D logit gap (real - fake)", value: gap });
+        for (const [k, v] of Object.entries(rec.stats)) {
+          const q = diagnosticName(k);
+          if (q && Number.isFinite(v)) rows.push({ member, step: rec.step, quantity: q, value: v });
+        }
       });
       for (const e of r.run.manifest.evals) {
         const res = Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe);
@@ -102,8 +119,10 @@ export function curvesSpec(t: ReportTable, nfe: number, title: string): Spec | n
     spec: {
       width: 300,
       height: 160,
+      // a trailing mean over 10 logged points: per-step values (a few clips each) are noisy
+      transform: [{ window: [{ op: "mean", field: "value", as: "smoothed" }], frame: [-9, 0], groupby: ["member", "quantity"], sort: [{ field: "step" }] }],
       mark: { type: "line", strokeWidth: 1.2 },
-      encoding: { x: { field: "step", type: "quantitative" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } }, color: { field: "member", type: "nominal" } },
+      encoding: { x: { field: "step", type: "quantitative" }, y: { field: "smoothed", type: "quantitative", title: null, scale: { zero: false } }, color: { field: "member", type: "nominal" } },
     },
     config: { font: "DejaVu Sans", background: "white" },
   };

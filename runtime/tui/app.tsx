@@ -88,6 +88,14 @@ function Losses({ view, width, color }: { view: RunView; width: number; color: b
   );
 }
 
+/** Steps the per-noise-level gaps are averaged over (each step has only a few clips per level). */
+const RECENT = 20;
+const levels = ["low", "mid", "high"] as const;
+const recent = (xs: number[] | undefined): number | undefined => {
+  const tail = (xs ?? []).slice(-RECENT).filter(Number.isFinite);
+  return tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : undefined;
+};
+
 function Discriminators({ view, color }: { view: RunView; color: boolean }): ReactElement | null {
   const discs = [...view.stats.keys()].filter((k) => k.startsWith("d/") && k.endsWith("/accuracy")).map((k) => k.slice(2, -"/accuracy".length));
   if (discs.length === 0) return null;
@@ -113,6 +121,11 @@ function Discriminators({ view, color }: { view: RunView; color: boolean }): Rea
             <Text wrap="truncate">
               {" "}real <Text color={c(color, "blue")}>{histogram(hr, lo, hi, 12).bars}</Text> fake <Text color={c(color, "magenta")}>{histogram(hf, lo, hi, 12).bars}</Text> [{num(lo, 1)}, {num(hi, 1)}]
             </Text>
+            {levels.some((l) => recent(view.stats.get(`d/${d}/gap_t_${l}`)) !== undefined) ? (
+              <Text wrap="truncate">
+                {" "}gap by noise level t (last {RECENT}): {levels.map((l) => `${l} ${num(recent(view.stats.get(`d/${d}/gap_t_${l}`)), 2)}`).join(" · ")}
+              </Text>
+            ) : null}
           </Box>
         );
       })}

@@ -91,3 +91,22 @@ test("numbers keep the digits asked for, also at 100 and above", () => {
   assert.equal(num(2e-4), "2.0e-4");
   assert.equal(num(undefined), "—");
 });
+
+test("the discriminator panel shows its logit gap by noise level, averaged over the last 20 steps", () => {
+  const v = game(30);
+  const step = (i: number, stats: Record<string, number>) =>
+    reduce(v, { type: "step", phase: "equilibrium", phaseStep: 30 + i, phaseSteps: 200, step: 131 + i, totalSteps: 300, stepsPerSecond: 1, time: 200_000 + i, losses: {}, stats });
+  // 20 steps of low-t gaps around 0.8 (0.6 and 1.0 alternating), high-t gaps of 0.1, no mid-t clip drawn
+  for (let i = 0; i < 20; i++) step(i, { "d/d/gap_t_low": i % 2 ? 1 : 0.6, "d/d/gap_t_high": 0.1 });
+  const f = frame(v);
+  assert.match(f, /gap by noise level t \(last 20\): low 0\.80 · mid — · high 0\.10/);
+  assert.doesNotMatch(frame(game(30)), /gap by noise level/, "no line without per-level statistics");
+});
+
+test("with the per-level line, the screen still fits 80x24", () => {
+  const v = game(80);
+  reduce(v, { type: "step", phase: "equilibrium", phaseStep: 80, phaseSteps: 200, step: 181, totalSteps: 300, stepsPerSecond: 1, time: 300_000, losses: {}, stats: { "d/d/gap_t_low": 0.5, "d/d/gap_t_mid": 0.2, "d/d/gap_t_high": 0 } });
+  const lines = frame(v, {}, 80).split("\n");
+  for (const l of lines) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
+  assert.ok(lines.length <= 24, `${lines.length} rows`);
+});
