@@ -75,7 +75,7 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
   // ---- phases ----
   const trainedDiscriminators = new Set<string>();
   for (const p of body.phases) {
-    for (const l of p.losses) if (l.kind === "gan_discriminator" && p.trains.includes(l.discriminator)) trainedDiscriminators.add(l.discriminator);
+    for (const l of p.losses) if ((l.kind === "gan_discriminator" || l.kind === "gan_mismatch") && p.trains.includes(l.discriminator)) trainedDiscriminators.add(l.discriminator);
   }
   const frozen = new Map<string, string>();
   let distillationSeen = false;
@@ -178,6 +178,7 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
         break;
       case "gan_generator":
       case "gan_discriminator":
+      case "gan_mismatch":
       case "r1":
       case "approx_r1":
       case "str1":

@@ -133,7 +133,7 @@ export function estimatePhase(plan: Plan, phase: Phase): PhaseMemory | null {
     if (l.kind === "diffusion") critic = Math.max(critic, 1);
     const d = "discriminator" in l ? plan.discriminators.find((x) => x.name === l.discriminator) : undefined;
     if (d && d.backbone.kind === "copy" && trained.has(d.name)) {
-      if (l.kind === "gan_discriminator") critic = Math.max(critic, 2); // real and fake
+      if (l.kind === "gan_discriminator" || l.kind === "gan_mismatch") critic = Math.max(critic, 2); // real and fake, or real under a wrong prompt
       if (l.kind === "r1") critic = Math.max(critic, 3);
       if (l.kind === "approx_r1") critic = Math.max(critic, 3);
       if (l.kind === "str1") critic = Math.max(critic, 4);
@@ -192,6 +192,7 @@ export function callsPerUpdate(plan: Plan, phase: Phase): { teacher: number; fak
         break;
       case "approx_r1":
       case "r1":
+      case "gan_mismatch": // real clips under a wrong prompt
         discriminator += count(l.discriminator);
         break;
       case "flow_matching":

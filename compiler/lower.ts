@@ -389,7 +389,7 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
 
 // ---- phases ----
 
-const LOSS_KINDS = ["flow_matching", "vsd", "dmd", "diffusion", "gan_generator", "gan_discriminator", "r1", "approx_r1", "str1", "c_sds", "sds", "consistency", "regression"] as const;
+const LOSS_KINDS = ["flow_matching", "vsd", "dmd", "diffusion", "gan_generator", "gan_discriminator", "gan_mismatch", "r1", "approx_r1", "str1", "c_sds", "sds", "consistency", "regression"] as const;
 type LossKind = (typeof LOSS_KINDS)[number];
 
 interface RoleInfo {
@@ -471,6 +471,7 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
       break;
     case "gan_generator":
     case "gan_discriminator":
+    case "gan_mismatch":
     case "r1":
       loss = { name, kind, discriminator: role("discriminator", onlyOne(dNames)), weight };
       break;

@@ -8,6 +8,7 @@ export function trainedRole(l: P.Loss): string {
     case "diffusion":
       return l.role;
     case "gan_discriminator":
+    case "gan_mismatch":
     case "r1":
     case "approx_r1":
     case "str1":

@@ -181,6 +181,7 @@ export const LossSchema = T.Union([
   }),
   Obj({ name: T.String(), kind: T.Literal("gan_generator"), discriminator: T.String(), ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("gan_discriminator"), discriminator: T.String(), ...Weight }),
+  Obj({ name: T.String(), kind: T.Literal("gan_mismatch"), discriminator: T.String(), ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("r1"), discriminator: T.String(), ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("approx_r1"), discriminator: T.String(), sigma: Num({ exclusiveMinimum: 0 }), ...Weight }),
   Obj({ name: T.String(), kind: T.Literal("str1"), discriminator: T.String(), sigmaSpatial: Num({ exclusiveMinimum: 0 }), sigmaTemporal: Num({ exclusiveMinimum: 0 }), ...Weight }),

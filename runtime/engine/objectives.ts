@@ -10,6 +10,7 @@
 //   gan_generator  the adversarial G term on D(re-noised x); the gradient reaches G through the
 //                  backbone's activations (the backbone's weights are not updated by it)
 //   gan_discriminator  the D term on re-noised real clips vs re-noised detached generator clips
+//   gan_mismatch   re-noised real clips under a wrong prompt count as generated (a matching-aware D)
 //   r1 / approx_r1 / str1  regularisers of D on re-noised real clips
 //   c_sds / sds    re-noise x to t', the frozen teacher (first frame + prompt, guidance from the plan)
 //                  predicts x0, x regresses to it with the teacher side stopped; the two kinds compute
@@ -27,7 +28,7 @@ import { firstFrame, frames, futureFrames, noisy, pasteFirstFrame, perClip, samp
 import type { Optimizer } from "./optim.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { Nets, targetKey, type Condition, type DiscNet } from "./nets.js";
-import { discriminatorLoss, generatorLoss } from "./losses/adversarial.js";
+import { discriminatorLoss, generatorLoss, mismatchLoss } from "./losses/adversarial.js";
 import { distributionMatching, scoreDistillation } from "./losses/distillation.js";
 import { approxR1, r1, str1 } from "./losses/regularizers.js";
 import { byNoiseLevel } from "./diagnostics.js";
@@ -289,6 +290,21 @@ function termLoss(s: Draws, l: Loss): tf.Scalar {
       s.histograms[`${p}/fake`] = fake;
       s.byLevel.push({ key: p, values: real, t: levels.real, kind: "logits-real" }, { key: p, values: fake, t: levels.fake, kind: "logits-fake" });
       return discriminatorLoss(d.plan.loss, real, fake);
+    }
+    case "gan_mismatch": {
+      const d = s.disc(l.discriminator);
+      const t = s.times(d.plan.t);
+      const eps = s.noise();
+      // each clip's prompt replaced by another direction, drawn uniformly from the others
+      const k = s.ctx.world.directions;
+      const wrongPrompts = new Int32Array(s.n);
+      for (let i = 0; i < s.n; i++) wrongPrompts[i] = (s.prompts[i]! + 1 + s.ctx.rng.drop.int(k - 1)) % k;
+      const wrong = nets.discriminate(d, s.x0, t, eps, { ...s.cond, prompt: tf.tensor1d(wrongPrompts, "int32") });
+      const right = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, t, eps, s.cond) : undefined;
+      const p = `d/${d.plan.name}`;
+      s.stats[`${p}/logit_mismatch`] = tf.mean(wrong) as tf.Scalar;
+      s.stats[`${p}/mismatch_accuracy`] = tf.mean(tf.cast(tf.less(wrong, 0), "float32")) as tf.Scalar;
+      return mismatchLoss(d.plan.loss, wrong, right);
     }
     case "r1":
     case "approx_r1":

@@ -2,7 +2,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../../runtime/engine/tf.js";
-import { discriminatorLoss, generatorLoss, EQUILIBRIUM, type AdversarialKind } from "../../runtime/engine/losses/adversarial.js";
+import { discriminatorLoss, generatorLoss, mismatchLoss, EQUILIBRIUM, type AdversarialKind } from "../../runtime/engine/losses/adversarial.js";
 
 before(async () => {
   await initBackend("wasm");
@@ -54,4 +54,21 @@ test("stable for large logits (no NaN or Infinity)", () => {
     assert.ok(Number.isFinite(v(generatorLoss(kind, big, big))));
   }
   big.dispose();
+});
+
+test("the matching-aware term: a real clip under a wrong prompt scores like a generated one", () => {
+  const wrong = tf.tensor1d([-3, 0.25]);
+  const right = tf.tensor1d([2, 0.5]);
+  const sp = (x: number) => Math.log1p(Math.exp(x));
+  close(v(mismatchLoss("hinge", wrong)), (0 + 1.25) / 2, "hinge: the fake half of D's term");
+  close(v(mismatchLoss("non_saturating", wrong)), (sp(-3) + sp(0.25)) / 2, "NS");
+  close(v(mismatchLoss("relativistic", wrong, right)), (sp(-5) + sp(-0.25)) / 2, "relativistic, against the right prompt");
+  // at zero logits: half of D's equilibrium for hinge (1), ln 2 for the others
+  const z = tf.zeros([3]) as tf.Tensor1D;
+  close(v(mismatchLoss("hinge", z)), 1, "hinge at 0");
+  close(v(mismatchLoss("non_saturating", z)), Math.LN2, "NS at 0");
+  // its gradient pushes the wrong-prompt logits down
+  const g = tf.grad((x: tf.Tensor) => mismatchLoss("hinge", x as tf.Tensor1D))(tf.tensor1d([0.1, -0.2]));
+  assert.ok([...g.dataSync()].every((x) => x > 0), "descent lowers the logits");
+  tf.dispose([wrong, right, z, g]);
 });

@@ -28,6 +28,25 @@ export function discriminatorLoss(kind: AdversarialKind, real: tf.Tensor1D, fake
   });
 }
 
+/**
+ * The matching-aware term (GAN-CLS): real clips paired with a wrong prompt must score like generated
+ * ones, so that the discriminator learns to check the prompt. `right` (the same clips under their own
+ * prompt) is needed by the relativistic form only.
+ */
+export function mismatchLoss(kind: AdversarialKind, wrong: tf.Tensor1D, right?: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    switch (kind) {
+      case "hinge":
+        return tf.mean(tf.relu(tf.add(1, wrong))) as tf.Scalar;
+      case "non_saturating":
+        return tf.mean(softplus(wrong)) as tf.Scalar;
+      case "relativistic":
+        if (!right) throw new Error("the relativistic mismatch term needs the logits under the right prompt");
+        return tf.mean(softplus(tf.sub(wrong, right))) as tf.Scalar;
+    }
+  });
+}
+
 /** The generator's loss on the same logits (real logits matter only for the relativistic form). */
 export function generatorLoss(kind: AdversarialKind, fake: tf.Tensor1D, real?: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
