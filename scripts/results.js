@@ -37,6 +37,8 @@ const { compare } = await import(join(root, "dist", "runtime", "report", "stats.
 
 /** Clips of the fixed evaluation set each run is scored on (the in-run evaluations use the plan's 32). */
 const EVAL_CLIPS = 64;
+/** Every summary is scored on both: tuning reads validation, the tables report test where every run has it. */
+const CLIP_SETS = ["validation", "test"];
 const MAIN = "experiments/main.vpae";
 const ABLATIONS = "experiments/ablations.vpae";
 const SENSITIVITY = "experiments/sensitivity.vpae";
@@ -94,9 +96,12 @@ async function json(args) {
   return JSON.parse(r.out);
 }
 
+/** The clip set the page reports: test once every summary has test scores, validation until then. */
+let pageClips = "validation";
+
 /** `vpae report ... --format json` over the summaries: one object per sweep. */
-async function report(file, extra = []) {
-  const j = await json(["report", file, "--runs-dir", resultsDir, "--format", "json", ...extra]);
+async function report(file, extra = [], clips = pageClips) {
+  const j = await json(["report", file, "--runs-dir", resultsDir, "--format", "json", "--clips", clips, ...extra]);
   return Array.isArray(j) ? j : [j];
 }
 
@@ -145,17 +150,27 @@ async function train(file, select, jobs) {
   }
 }
 
-/** Scores a finished member, draws its grids and copies its summary into experiments/results/. */
+/**
+ * Scores a finished member on the validation and the test clips, draws its grids and copies its
+ * summary into experiments/results/; a main-table member also gets its final student weights
+ * (`student.safetensors`, so that `vpae eval <summary> --clips test` re-scores it from the repository).
+ */
 async function collect(file, sweep, m) {
   const out = summaryOf(m);
   mkdirSync(out, { recursive: true });
   const roles = [{ role: "student", nfe: [1, 4] }, ...(file === MAIN && sweep === "vpae_seeds" ? [{ role: "teacher", nfe: [100] }] : [])];
   for (const { role, nfe } of roles) {
-    const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--clips", "validation", "--save"]);
-    if (ev.code !== 0) throw new Error(`vpae eval ${m.runDir} --role ${role} failed:\n${ev.err}`);
+    for (const clips of CLIP_SETS) {
+      const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--clips", clips, "--save"]);
+      if (ev.code !== 0) throw new Error(`vpae eval ${m.runDir} --role ${role} --clips ${clips} failed:\n${ev.err}`);
+    }
     const grid = join(out, `samples-${role}-nfe${nfe[0]}.gif`);
-    const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "-o", grid]);
+    const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "--clips", "test", "-o", grid]);
     if (s.code !== 0) throw new Error(`vpae sample ${m.runDir} failed:\n${s.err}`);
+  }
+  if (file === MAIN) {
+    const e = await exec(["export", m.runDir, "--role", "student", "-o", join(out, "student.safetensors")]);
+    if (e.code !== 0) throw new Error(`vpae export ${m.runDir} failed:\n${e.err}`);
   }
   for (const f of readdirSync(m.runDir)) if (["plan.json", "manifest.json", "metrics.jsonl"].includes(f) || /^scores-[\w-]+\.json$/.test(f)) copyFileSync(join(m.runDir, f), join(out, f));
   console.log(`  ${relative(root, out)}: summary written`);
@@ -234,6 +249,8 @@ function sweepCommand(file, sweep) {
 }
 
 async function table() {
+  const summaries = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => existsSync(join(resultsDir, n, "plan.json"))) : [];
+  pageClips = summaries.length > 0 && summaries.every((n) => existsSync(join(resultsDir, n, "scores-student-test.json"))) ? "test" : "validation";
   const lines = [];
   const p = (s = "") => lines.push(s);
   const main = await report(MAIN);
@@ -255,7 +272,12 @@ async function table() {
   p("trained by `vpae sweep` and scored by `vpae eval --save`; `node scripts/results.js run` does both, and");
   p("`node scripts/results.js table` turns `vpae report` over the summaries into this page (for example");
   p(`\`npx vpae report ${MAIN} --runs-dir experiments/results\`). Scores: the three VBench-I2V-style groups of`);
-  p(`docs/metrics.md (0-100) on ${EVAL_CLIPS} fixed evaluation clips, the same clips for every run; mean = mean of the three.`);
+  p(`docs/metrics.md (0-100) on ${EVAL_CLIPS} fixed **${pageClips}** clips, the same clips for every run; mean = mean of the three.`);
+  p(
+    pageClips === "test"
+      ? "Tuning selected on the validation clips; the tables report the test clips, which no selection read."
+      : "These are the validation clips (the set runs evaluate themselves on): the runs on this page predate the test clips, so no test scores exist for them yet (docs/metrics.md).",
+  );
   p("Latency is the diffusion latency per video (model time of the sampling loop only), measured by");
   p("`vpae eval` on one CPU core while another run was training, so compare latencies within a table,");
   p("not with other machines; the ratio below is measured in one quiet process.");
@@ -397,7 +419,7 @@ async function table() {
     if (seen.has(name)) continue; // the full method is a member of the main and the ablation sweeps
     seen.add(name);
     const minutes = typeof e.m.trainSeconds === "number" ? (e.m.trainSeconds / 60).toFixed(1) : "?";
-    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --clips validation --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
+    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --clips ${pageClips} --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
   }
   p();
   writeFileSync(docFile, lines.join("\n"));
