@@ -42,6 +42,8 @@ const CLIP_SETS = ["validation", "test"];
 const MAIN = "experiments/main.vpae";
 const ABLATIONS = "experiments/ablations.vpae";
 const SENSITIVITY = "experiments/sensitivity.vpae";
+/** Exploratory probes of V-PAE's objective (issue 11), seed 0, scored by the runs' own final evaluation on the validation clips. */
+const PROBES = "experiments/recipe-probes.vpae";
 /** The sweeps of experiments/main.vpae, one per method. */
 const METHODS = [
   { sweep: "vpae_seeds", id: "vpae", label: "V-PAE" },
@@ -347,6 +349,33 @@ async function table() {
   p("baselines did not get.");
   p();
 
+  const probeReports = existsSync(join(root, PROBES)) ? await report(PROBES, [], "validation") : [];
+  if (probeReports.some((r) => r.groups.some((g) => g.metrics.mean))) {
+    p("## Recipe probes: what makes the one-step V-PAE student sharp (validation clips)");
+    p();
+    p(`Exploratory probes of V-PAE's objective (\`${PROBES}\`, whose comments give each round's reasoning): one seed,`);
+    p("the toy budget of 300 generator updates (600 where the variant says long), every member starting from the same");
+    p("priming checkpoint. Scores are the runs' own final evaluation on 32 **validation** clips: compare them");
+    p("with each other, not with the 64-clip tables above. These probes change the objective's structure; the");
+    p("tuning sweeps that give every method the same budget come after them.");
+    p();
+    // the reference: the committed recipe (V-PAE, seed 0), scored the same way
+    const [vp] = await report(MAIN, ["--sweep", "vpae_seeds", "--in-run"], "validation");
+    const ref = vp?.groups[0]?.members.find((m) => m.name === "seed=0")?.values;
+    const refRow = ref ? `| the recipe of the tables above (V-PAE, seed 0) | ${SCORES.map((k) => ref[k].toFixed(1)).join(" | ")} | **${ref.mean.toFixed(1)}** | ${ref.direction_accuracy.toFixed(0)} | ${ref.d_gap.toFixed(2)} |` : null;
+    for (const r of probeReports) {
+      const rows = r.groups.filter((g) => g.metrics.mean);
+      if (rows.length === 0) continue;
+      p(`**${r.sweep}** (\`npx vpae report ${PROBES} --sweep ${r.sweep} --runs-dir experiments/results\`)`);
+      p();
+      p("| variant | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) |");
+      p("|---|---|---|---|---|---|---|");
+      if (refRow) p(refRow);
+      for (const g of rows) p(`| ${g.values.variant ?? g.key} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
+      p();
+    }
+  }
+
   p("## Latency: teacher vs 1-step student");
   p();
   const latFile = join(resultsDir, "latency.json");
@@ -428,12 +457,30 @@ async function table() {
 
 // ---- command line ----
 
+/**
+ * Copies the summaries (plan, manifest, metrics log; no checkpoints, no extra scoring) of every finished
+ * member of the recipe probes from the runs folder (default runs/) into experiments/results/.
+ */
+async function probes() {
+  const from = opt("runs", join(root, "runs"));
+  for (const s of await members(PROBES, from)) {
+    for (const m of s.members.filter((x) => x.status === "finished")) {
+      const out = summaryOf(m);
+      if (existsSync(join(out, "manifest.json"))) continue;
+      mkdirSync(out, { recursive: true });
+      for (const f of ["plan.json", "manifest.json", "metrics.jsonl"]) copyFileSync(join(m.runDir, f), join(out, f));
+      console.log(`${s.sweep} ${m.name}: ${relative(root, out)}`);
+    }
+  }
+}
+
 const cmd = argv[0];
 if (cmd === "list") await list();
+else if (cmd === "probes") await probes();
 else if (cmd === "run") await runAll(Number(opt("jobs", "2")));
 else if (cmd === "latency") await latency();
 else if (cmd === "table") await table();
 else {
-  console.error("usage: node scripts/results.js list | run [--jobs 2] | latency | table");
+  console.error("usage: node scripts/results.js list | run [--jobs 2] | probes [--runs DIR] | latency | table");
   process.exitCode = 2;
 }

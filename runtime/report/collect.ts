@@ -67,14 +67,14 @@ function pick(runs: readonly IndexedRun[]): IndexedRun | null {
  * `clips`: the clip set's name. Scores come from scores-<role>-<clips>.json; on the validation set
  * (the one runs evaluate themselves on) a run without that file falls back to its own final evaluation.
  */
-export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string; clips: string }): MemberResult[] {
+export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string; clips: string; inRun?: boolean }): MemberResult[] {
   return members.map((m) => {
     const run = pick(index.byHash.get(m.hash) ?? []);
     const out: MemberResult = { index: m.index, name: m.name, changes: m.changes, hash: m.hash, run, status: run ? run.status : "not run", values: {}, source: null, trainSeconds: null };
     if (!run) return out;
     out.trainSeconds = run.manifest.phases.reduce((a, p) => a + (p.sharedFrom ? 0 : p.seconds), 0);
     let row: Record<string, unknown> | undefined;
-    const saved = readScores(run.dir, opts.role, opts.clips);
+    const saved = opts.inRun ? null : readScores(run.dir, opts.role, opts.clips);
     if (saved) {
       row = saved.results.find((r) => r.nfe === opts.nfe) as Record<string, unknown> | undefined;
       if (row) out.source = `scores-${opts.role}-${opts.clips}.json (${saved.samples} clips)`;

@@ -111,6 +111,10 @@ test("saved scores (vpae eval --save) come before the run's own evaluation; a me
   const first = all.find((m) => m.index === 0)!;
   assert.equal(first.source, "scores-student-validation.json (64 clips)");
   assert.equal(first.values["semantic_alignment"], 10);
+  // --in-run: the run's own final evaluation even where saved scores exist
+  const inRun = JSON.parse(runCli(["report", f.file, "--runs-dir", f.runs, "--format", "json", "--in-run"]).stdout) as typeof j;
+  assert.equal(inRun.groups.flatMap((g) => g.members).find((m) => m.index === 0)!.source, "final evaluation at step 10");
+  assert.equal(runCli(["report", f.file, "--runs-dir", f.runs, "--in-run", "--clips", "test"]).status, 2);
   const missing = all.find((m) => m.index === 5)!;
   assert.equal(missing.status, "not run");
   assert.deepEqual(missing.values, {});

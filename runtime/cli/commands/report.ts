@@ -14,6 +14,7 @@ export const reportSpec: Record<string, OptionSpec> = {
   "runs-dir": { value: true, valueName: "DIR", help: "where the runs are (default runs); e.g. experiments/results for committed summaries" },
   nfe: { value: true, valueName: "N", help: "the NFE whose scores the table shows (default 1)" },
   role: { value: true, valueName: "student|teacher", help: "whose scores (default student; the teacher's come from vpae eval --role teacher --save)" },
+  "in-run": { help: "use each run's own final evaluation (validation clips) even where saved scores exist" },
   clips: { value: true, valueName: "validation|test|seed=N", help: "which clip set's scores (default validation; test and others need vpae eval --clips ... --save)" },
   format: { value: true, valueName: "table|md|csv|json", help: "output format (default table)" },
   sort: { value: true, valueName: "[-]COLUMN", help: "sort by a metric or swept value; a leading - sorts descending" },
@@ -81,7 +82,8 @@ export async function runReport(argv: string[], io: Io): Promise<number> {
   const parts: string[] = [];
   const json: unknown[] = [];
   for (const s of sources) {
-    const results = collectResults(s.members, index, { nfe, role, clips: clips.name });
+    if (args.flags.has("in-run") && clips.name !== VALIDATION.name) throw new UsageError("--in-run reads the runs' own evaluations, which are on the validation clips", "report");
+    const results = collectResults(s.members, index, { nfe, role, clips: clips.name, inRun: args.flags.has("in-run") });
     let t;
     try {
       t = buildTable(results, { ...(option(args, "baseline") !== undefined ? { baseline: option(args, "baseline")! } : {}), ...(option(args, "sort") !== undefined ? { sort: option(args, "sort")! } : {}) });
