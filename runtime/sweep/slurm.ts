@@ -210,6 +210,18 @@ async function follow(o: SlurmOptions, job: string, indices: readonly number[], 
     }
     await new Promise((r) => setTimeout(r, wait * 1000));
   }
+  // A task that Slurm no longer lists but that never recorded an end (killed before it could, cancelled
+  // while queued, a requeue that did not happen) is failed, with a reason, so the sweep says so.
+  const lost = { queued: "Slurm ended the task before it started (cancelled, or its node failed)", started: "the task ended without recording how (killed, or out of memory?)", requeued: "the task was to be requeued, but Slurm no longer lists it" } as Record<string, string>;
+  for (const [index, state] of lastByIndex(o.dir, o.table, indices)) {
+    const why = lost[state];
+    const m = o.table.members.find((x) => x.index === index);
+    if (!why || !m) continue;
+    const log = join(o.dir, `${job}_${index}.out`);
+    const reason = `${why}; see ${log}`;
+    appendRecord(o.dir, { t: "state", time: new Date().toISOString(), index, hash: m.hash, state: "failed", via: "slurm", job: `${job}_${index}`, exit: 1, reason, log });
+    emit({ type: "member-end", index, status: "failed", exit: 1, reason, log, time: Date.now() });
+  }
   // every member's last state (a requeued member that finished counts once, as finished)
   const final: Record<string, number> = {};
   for (const [, l] of lastByIndex(o.dir, o.table, indices)) final[l] = (final[l] ?? 0) + 1;

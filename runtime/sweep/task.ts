@@ -44,6 +44,8 @@ export interface TaskResult {
   exit: number;
   reason: string | null;
   runDir: string | null;
+  /** The last step trained (stopped and finished runs). */
+  step?: number;
 }
 
 export const EXIT_STOPPED = 130;
@@ -138,7 +140,7 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
     });
     const exit = result.status === "finished" ? 0 : result.status === "stopped" ? EXIT_STOPPED : 1;
     state(opts, entry, { state: result.status, exit, step: result.step, ...(result.reason ? { reason: result.reason } : {}) });
-    return { status: result.status, exit, reason: result.reason, runDir: result.runDir };
+    return { status: result.status, exit, reason: result.reason, runDir: result.runDir, step: result.step };
   } catch (err) {
     if (!(err instanceof RunError || err instanceof IoError)) throw err;
     state(opts, entry, { state: "failed", exit: 1, reason: err.message });

@@ -139,9 +139,10 @@ test("Slurm's USR2 makes a task checkpoint and requeue itself; it resumes where 
   }
   const code = await done;
   if (code !== 0) spawnSync("scancel", [job]); // leave no task behind for the next test
-  assert.equal(code, 0, out);
+  const taskLog = () => (existsSync(join(sweepDir, `${job}_0.out`)) ? readFileSync(join(sweepDir, `${job}_0.out`), "utf8") : "(no task log)");
   const states = record(sweepDir).filter((l) => l.t === "state").map((l) => l.state);
-  assert.deepEqual(states, ["queued", "started", "stopped", "requeued", "started", "finished"]);
+  assert.deepEqual(states, ["queued", "started", "stopped", "requeued", "started", "finished"], `sweep output:\n${out}\ntask log:\n${taskLog()}`);
+  assert.equal(code, 0, out);
   const dir = runOf(runs, hash)!;
   assert.equal(manifest(dir).status, "finished");
   const log = readFileSync(join(sweepDir, `${job}_0.out`), "utf8");
@@ -150,4 +151,34 @@ test("Slurm's USR2 makes a task checkpoint and requeue itself; it resumes where 
   mkdirSync(scratch, { recursive: true });
   assert.equal(runCli(["run", MICRO_SWEEP, "--member", "0", "--runs-dir", scratch, "--no-tui", ...LONG]).status, 0);
   assertSameRun(dir, runOf(scratch, hash)!, 37, "requeued member vs from scratch");
+});
+
+test("a task that Slurm kills outright is reported failed with its log, and the next sweep resumes it", { skip }, async () => {
+  const runs = tempDir({});
+  const LONG = ["--set", "phase.equilibrium.steps=30"];
+  const hash = memberHashes(runCli(["compile", MICRO_SWEEP, "--list", "--json", ...LONG]).stdout)[0]!;
+  const child = spawn(process.execPath, [fromRoot("bin", "vpae.js"), "sweep", MICRO_SWEEP, "--launcher", "slurm", "--only", "0", "--runs-dir", runs, "--no-tui", ...LONG], { cwd: fromRoot(), stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const done = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+  const ck = join(runs, `micro_distill-${hash.slice(0, 12)}`, "checkpoints", "step-000011.safetensors");
+  for (let i = 0; i < 1200 && !existsSync(ck); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(ck), `a mid-equilibrium checkpoint: ${out}`);
+  const sweepDir = join(runs, "sweeps", "micro_sweep");
+  const job = (JSON.parse(readFileSync(join(sweepDir, "record.jsonl"), "utf8").split("\n").find((l) => l.includes('"submit"'))!) as { job: string }).job;
+  // KILL leaves the task no chance to record anything: the sweep must not count it as anything but failed
+  execFileSync("scancel", ["--signal=KILL", "--batch", `${job}_0`]);
+  const code = await done;
+  assert.equal(code, 1, out);
+  const last = record(sweepDir).filter((l) => l.t === "state").at(-1)!;
+  assert.equal(last.state, "failed");
+  assert.match(String(last.reason), /ended without recording how.*see .*_0\.out/);
+  assert.match(out, /failed/);
+  // run again: the member resumes from its last checkpoint and finishes
+  const again = runCli(["sweep", MICRO_SWEEP, "--launcher", "slurm", "--only", "0", "--runs-dir", runs, "--no-tui", ...LONG]);
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.equal(manifest(runOf(runs, hash)!).status, "finished");
+  const states = record(sweepDir).filter((l) => l.t === "state").map((l) => l.state);
+  assert.deepEqual(states.slice(-3), ["queued", "started", "finished"]);
 });

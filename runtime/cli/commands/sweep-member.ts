@@ -11,6 +11,9 @@ import { COMPILER_VERSION } from "../../../compiler/version.js";
 import type { BackendPreference } from "../../engine/tf.js";
 import type { RunListener } from "../../engine/events.js";
 
+/** How often a task asks Slurm to requeue it before it records itself as stopped. */
+const REQUEUE_ATTEMPTS = 4;
+
 export const sweepMemberSpec: Record<string, OptionSpec> = {
   json: { help: "one JSON event per line on stdout (what the local launcher reads)" },
   log: { value: true, valueName: "FILE", help: "append plain progress lines to FILE" },
@@ -86,7 +89,7 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
     });
   }
   const job = slurm && process.env["SLURM_ARRAY_JOB_ID"] ? `${process.env["SLURM_ARRAY_JOB_ID"]}_${process.env["SLURM_ARRAY_TASK_ID"] ?? index}` : slurm ? process.env["SLURM_JOB_ID"] : undefined;
-  const { runMember } = await import("../../sweep/task.js");
+  const { runMember, EXIT_STOPPED } = await import("../../sweep/task.js");
   const { IoError } = await import("../../engine/io/errors.js");
   try {
     const result = await runMember({
@@ -112,10 +115,27 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
       // resumes from that checkpoint (this process may be ended by Slurm as the requeue happens).
       const { appendRecord, readMemberTable } = await import("../../sweep/record.js");
       const hash = readMemberTable(dir)?.members.find((m) => m.index === index)?.hash ?? "";
-      appendRecord(dir, { t: "state", time: new Date().toISOString(), index, hash, state: "requeued", via: "slurm", job, ...(logPath !== undefined ? { log: logPath } : {}) });
-      const r = spawnSync("scontrol", ["requeue", job], { encoding: "utf8" });
-      if (r.status !== 0) note(`scontrol requeue ${job} failed: ${(r.stderr || r.error?.message || "").trim()}`);
-      exit = 0;
+      const line = { t: "state" as const, index, hash, via: "slurm" as const, job, ...(logPath !== undefined ? { log: logPath } : {}) };
+      appendRecord(dir, { ...line, time: new Date().toISOString(), state: "requeued" });
+      // A busy controller can refuse or time out: try a few times before giving up on the requeue.
+      let why = "";
+      for (let attempt = 0; attempt < REQUEUE_ATTEMPTS; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+        const r = spawnSync("scontrol", ["requeue", job], { encoding: "utf8" });
+        if (r.status === 0) {
+          why = "";
+          break;
+        }
+        why = (r.stderr || r.stdout || r.error?.message || `exit ${r.status}`).trim();
+        note(`scontrol requeue ${job} failed (attempt ${attempt + 1} of ${REQUEUE_ATTEMPTS}): ${why}`);
+      }
+      if (why) {
+        // not back in the queue: say so in the record, so that the sweep does not wait for it
+        const reason = `checkpointed at step ${result.step ?? "?"}, but Slurm did not requeue the task (${why}); run the sweep again to resume it`;
+        appendRecord(dir, { ...line, time: new Date().toISOString(), state: "stopped", exit: EXIT_STOPPED, step: result.step, reason });
+        io.stderr(`vpae sweep-member: ${reason}\n`);
+        exit = EXIT_STOPPED;
+      } else exit = 0;
     }
     if (json) out(JSON.stringify({ type: "task-end", status: result.status, exit, reason: result.reason, runDir: result.runDir }) + "\n");
     else if (result.status === "failed") io.stderr(`vpae sweep-member: ${result.reason}\n`);
