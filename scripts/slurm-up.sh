@@ -2,7 +2,8 @@
 # A one-node Slurm cluster on this machine, for `vpae sweep --launcher slurm` and its tests: installs
 # Debian's munge, slurmctld, slurmd and slurm-client (root, no systemd needed), writes a minimal
 # slurm.conf from what `slurmd -C` reports, starts munged, slurmctld and slurmd, and waits until the
-# node takes jobs. Safe to run again: it leaves a working cluster as it is.
+# node takes jobs. Safe to run again: it leaves a working cluster with the same configuration as it
+# is, and restarts one whose slurm.conf differs.
 #
 #   sudo scripts/slurm-up.sh          (or as root)   then: sinfo; vpae sweep FILE --launcher slurm
 #   scripts/slurm-up.sh --down                         stops the daemons
@@ -29,11 +30,6 @@ fi
 if [ "$(id -u)" -ne 0 ]; then
   log "needs root (it installs packages and starts system daemons)"
   exit 1
-fi
-
-if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
-  log "a cluster is already up: $(sinfo -h -o '%P %D %T' | tr '\n' ' ')"
-  exit 0
 fi
 
 need=()
@@ -65,14 +61,15 @@ munge -n | unmunge >/dev/null || { log "munge does not work"; exit 1; }
 host=$(hostname -s)
 # slurmd -C prints this node's NodeName line (CPUs, boards, sockets, cores, threads, memory)
 node=$(slurmd -C | head -n 1 | sed "s/^NodeName=[^ ]*/NodeName=$host/")
-mkdir -p "$CONF_DIR" "$STATE" "$SPOOL" "$LOGS"
-chown slurm: "$STATE" "$LOGS"
-cat >"$CONF" <<EOF
+# AuthInfo cred_expire: how long a job credential lives, and so how long Slurm holds a requeued task
+# before it may start again (default 120 s); on this test cluster a requeued task is back in ~16 s.
+conf=$(cat <<EOF
 # written by vpae scripts/slurm-up.sh: a one-node test cluster
 ClusterName=vpae
 SlurmctldHost=$host
 SlurmUser=slurm
 AuthType=auth/munge
+AuthInfo=cred_expire=15
 StateSaveLocation=$STATE
 SlurmdSpoolDir=$SPOOL
 SlurmctldPidFile=/run/slurmctld.pid
@@ -93,6 +90,15 @@ KillWait=30
 $node State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
+)
+
+if [ -f "$CONF" ] && [ "$(cat "$CONF")" = "$conf" ] && sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+  log "a cluster is already up: $(sinfo -h -o '%P %D %T' | tr '\n' ' ')"
+  exit 0
+fi
+mkdir -p "$CONF_DIR" "$STATE" "$SPOOL" "$LOGS"
+chown slurm: "$STATE" "$LOGS"
+printf '%s\n' "$conf" >"$CONF"
 
 pkill -x slurmctld || true
 pkill -x slurmd || true
