@@ -490,7 +490,9 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
       break;
     case "c_sds":
     case "sds":
-      loss = { name, kind, t: dist("t", { kind: "uniform", low: 0.02, high: 0.98 }), guidance: guidance(1), weight };
+      // t' below 0.5 by default: re-noised further, the teacher's estimate is the blurred mean of the
+      // clip's possible futures and the term pulls the student toward blur (docs/language.md, section 14)
+      loss = { name, kind, t: dist("t", { kind: "uniform", low: 0.02, high: 0.5 }), guidance: guidance(1), weight };
       break;
     case "consistency": {
       const ev = r.value("edges", `${pointer}/edges`);

@@ -1,7 +1,8 @@
 // metrics.jsonl: appends, a reader that survives a kill mid-write, non-finite values, truncation for resumes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tempDir } from "../helpers.js";
 import { IoError } from "../../runtime/engine/io/errors.js";
@@ -63,4 +64,23 @@ test("truncation keeps the records up to a step, byte for byte, and removes a to
   assert.deepEqual(readMetrics(file).map((r) => [r.step, r.losses.c_sds]), [[1, 0.1], [2, 0.2], [3, 0.3], [4, 0.4], [5, 9]]);
   assert.deepEqual(truncateMetrics(file, -1), { kept: 0, dropped: 5 });
   assert.equal(readFileSync(file, "utf8"), "");
+});
+
+test("a summary's gzip-compressed log reads like the plain one; the plain file wins when both exist", () => {
+  const dir = tempDir({});
+  const file = join(dir, "metrics.jsonl");
+  const records = [rec(1), rec(2), { ...rec(3), losses: { g: NaN } }];
+  for (const r of records) appendMetrics(file, r);
+  const plain = readMetrics(file);
+  writeFileSync(`${file}.gz`, gzipSync(readFileSync(file)));
+  unlinkSync(file);
+  assert.deepEqual(readMetrics(file), plain);
+  assert.equal(readMetrics(file).length, 3);
+  // a stale compressed copy does not shadow a live log
+  appendMetrics(file, rec(7));
+  assert.deepEqual(readMetrics(file).map((r) => r.step), [7]);
+  // a damaged archive is an IoError naming it, not a crash
+  writeFileSync(`${file}.gz`, "not gzip");
+  unlinkSync(file);
+  assert.throws(() => readMetrics(file), (e: unknown) => e instanceof IoError && /metrics\.jsonl\.gz/.test(e.message));
 });

@@ -1,8 +1,11 @@
 // metrics.jsonl: one JSON object per line, one line per training step. Lines are appended with one
 // appendFileSync call each, so a killed process loses at most the line being written; the reader
 // drops such a truncated last line. NaN and infinities (a diverging loss is worth seeing) are written
-// as the strings "NaN", "Infinity" and "-Infinity" and read back as numbers.
+// as the strings "NaN", "Infinity" and "-Infinity" and read back as numbers. A run summary may keep
+// the log gzip-compressed beside where it would be (metrics.jsonl.gz, as scripts/results.js stores
+// them); the readers below take it when the plain file is absent.
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { writeFileAtomic } from "./atomic.js";
 import { IoError, guard } from "./errors.js";
 
@@ -91,9 +94,17 @@ interface Lines {
   truncated: string | null;
 }
 
+/** The log's text: the plain file, else its gzip-compressed copy (null when neither exists). */
+function readLog(file: string): string | null {
+  if (existsSync(file)) return guard(file, "cannot read metrics", () => readFileSync(file, "utf8"));
+  const gz = `${file}.gz`;
+  if (existsSync(gz)) return guard(gz, "cannot read compressed metrics", () => gunzipSync(readFileSync(gz)).toString("utf8"));
+  return null;
+}
+
 function scan(file: string): Lines {
-  if (!existsSync(file)) return { complete: [], truncated: null };
-  const text = guard(file, "cannot read metrics", () => readFileSync(file, "utf8"));
+  const text = readLog(file);
+  if (text === null) return { complete: [], truncated: null };
   const parts = text.split("\n");
   const last = parts.pop()!; // "" when the file ends with a newline
   const complete: Lines["complete"] = [];
