@@ -122,12 +122,18 @@ export function checkOwner(dir: string, sweep: string, source: string): void {
     throw new IoError(dir, `this sweep folder belongs to sweep ${sweep} of ${table.source}, not of ${source}; rename one of the sweeps or use another --runs-dir`, "plan-mismatch");
 }
 
-/** Writes the plans (once per hash) and the member table; appends a `members` line when the table changed. */
+/**
+ * Writes the plans and the member table; appends a `members` line when the table changed. A stored plan
+ * is rewritten when its text differs: the hash leaves out where a plan came from, so a renamed
+ * experiment keeps its hash, and the stored plan must carry the new name that the table's run folders
+ * and a new run's folder are named after.
+ */
 export function writeMemberTable(dir: string, table: MemberTable, plans: ReadonlyMap<string, Plan>): { changed: { index: number; name: string; was: string; now: string }[] } {
   const before = readMemberTable(dir);
   for (const [hash, plan] of plans) {
     const file = join(dir, "plans", `${hash}.json`);
-    if (!existsSync(file)) writeFileAtomic(file, JSON.stringify(plan, null, 2) + "\n");
+    const text = JSON.stringify(plan, null, 2) + "\n";
+    if (!existsSync(file) || readFileSync(file, "utf8") !== text) writeFileAtomic(file, text);
   }
   const old = new Map((before?.members ?? []).map((m) => [m.name, m.hash]));
   const changed = table.members.filter((m) => old.has(m.name) && old.get(m.name) !== m.hash).map((m) => ({ index: m.index, name: m.name, was: old.get(m.name)!, now: m.hash }));

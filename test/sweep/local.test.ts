@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromRoot, runCli, tempDir } from "../helpers.js";
 import { MICRO_SWEEP, assertSameRun, manifest, memberHashes, microCopy, record, runOf } from "./helpers.js";
@@ -235,4 +235,35 @@ test("--fail-fast skips the members that have not started once one fails", () =>
   assert.match(r.stdout, /\[1\] skipped variant=ok: not started after a failure \(--fail-fast\)/);
   assert.match(r.stdout, /\[2\] skipped variant=same_as_ok/);
   assert.match(readFileSync(join(dir, "runs", "sweeps", "failing", "record.jsonl"), "utf8"), /"state":"failed"/);
+});
+
+test("renaming the experiment keeps the members' hashes; a member that starts after the rename forks and runs under the new name", () => {
+  const sweep = (over: string) => `import "micro-distill.vpae"
+
+experiment renamed extends micro_distill {}
+
+sweep named over ${over} {
+  axis variant {
+    base {}
+    csds_1 {
+      phase.equilibrium.loss.c_sds.weight = 1
+    }
+  }
+}
+`;
+  const dir = microCopy({ "named.vpae": sweep("micro_distill") });
+  const runs = join(dir, "runs");
+  const file = join(dir, "named.vpae");
+  const first = runCli(["sweep", file, "--runs-dir", runs, "--only", "0"]);
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  writeFileSync(file, sweep("renamed"));
+  const dry = runCli(["sweep", file, "--runs-dir", runs, "--dry-run"]);
+  assert.doesNotMatch(dry.stdout, /changed \(was/, "the rename changes no hash");
+  const second = runCli(["sweep", file, "--runs-dir", runs, "--only", "1"]);
+  assert.equal(second.status, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, /\[1\] started variant=csds_1, from run micro_distill-[0-9a-f]{12} after priming/);
+  assert.match(second.stdout, /\[1\] finished variant=csds_1/);
+  const [, h1] = memberHashes(runCli(["compile", file, "--list", "--json"]).stdout);
+  assert.ok(existsSync(join(runs, `renamed-${h1!.slice(0, 12)}`)), readdirSync(runs).join(", "));
+  assert.equal(manifest(join(runs, `renamed-${h1!.slice(0, 12)}`)).status, "finished");
 });
