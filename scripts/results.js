@@ -2,23 +2,29 @@
 //
 //   node scripts/results.js list                 the sweeps and members behind docs/results.md
 //   node scripts/results.js run [--jobs 2]
-//        trains, with `vpae sweep`, every member of the campaign's sweep files that has no summary yet:
-//        experiments/main.vpae (each method, three seeds), experiments/ablations.vpae (seed 0, then
-//        seeds 1 and 2 of the ablations within seed noise at seed 0) and experiments/sensitivity.vpae.
-//        Run folders go to runs/results/ (an interrupted sweep resumes). Each finished member is scored
-//        with `vpae eval --save` (64 clips; the V-PAE runs' teacher at 100 NFE too), drawn with
-//        `vpae sample`, and its summary (plan, manifest, metrics log, scores, grids; not its
-//        checkpoints) is copied to experiments/results/<run folder>/.
+//        trains, with `vpae sweep`, every member of the campaign's sweep files that has no summary yet,
+//        in the campaign's order: the discriminators' calibration (experiments/d-calibration.vpae),
+//        the tuning sweeps (experiments/tuning.vpae: every method, the same number of members, scored
+//        on the validation clips only), the main table (experiments/main.vpae: each method's selected
+//        setting, three seeds) and the ablations (experiments/ablations.vpae: seed 0, then seeds 1 and
+//        2 of those within seed noise at seed 0). Run folders go to runs/results/ (an interrupted sweep
+//        resumes). Each finished member's summary (plan, manifest, gzip-compressed metrics log, scores,
+//        grids; not its checkpoints) is copied to experiments/results/<run folder>/; main-table members
+//        also keep their final student weights (student.safetensors).
+//   node scripts/results.js probes [--runs DIR]  copies the finished recipe probes' summaries from runs/
 //   node scripts/results.js latency              teacher 100 NFE vs student 1 NFE, one process
-//   node scripts/results.js table                writes docs/results.md from `vpae report` over experiments/results/
+//   node scripts/results.js table                writes docs/results.md (and its plots in docs/results/)
+//                                                from `vpae report` over experiments/results/
 //
 // What stays here is what is particular to the paper: which members form the campaign, the row
-// labels, and the claims' verdicts (computed with vpae's own comparison rule). Needs `npm run build`.
+// labels, the selection and budget rules, and the claims' verdicts (computed with vpae's own
+// comparison rule). Needs `npm run build`.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { basename, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const vpae = join(root, "bin", "vpae.js");
@@ -31,27 +37,34 @@ const opt = (name, def) => {
 const resultsDir = opt("out", join(root, "experiments", "results"));
 const runsDir = opt("runs", join(root, "runs", "results"));
 const docFile = opt("doc", join(root, "docs", "results.md"));
+/** The page's plots, beside it. */
+const plotsDir = join(dirname(docFile), "results");
 const { compare } = await import(join(root, "dist", "runtime", "report", "stats.js"));
 
 // ---- the campaign ----
 
-/** Clips of the fixed evaluation set each run is scored on (the in-run evaluations use the plan's 32). */
+/** Clips of a clip set each summary is scored on (the in-run evaluations use the plan's 32). */
 const EVAL_CLIPS = 64;
-/** Every summary is scored on both: tuning reads validation, the tables report test where every run has it. */
-const CLIP_SETS = ["validation", "test"];
 const MAIN = "experiments/main.vpae";
 const ABLATIONS = "experiments/ablations.vpae";
-const SENSITIVITY = "experiments/sensitivity.vpae";
+const TUNING = "experiments/tuning.vpae";
+const CALIBRATION = "experiments/d-calibration.vpae";
 /** Exploratory probes of V-PAE's objective (issue 11), seed 0, scored by the runs' own final evaluation on the validation clips. */
 const PROBES = "experiments/recipe-probes.vpae";
-/** The sweeps of experiments/main.vpae, one per method. */
+/** Each method: its seeds sweep in main.vpae and its tuning sweep in tuning.vpae. */
 const METHODS = [
-  { sweep: "vpae_seeds", id: "vpae", label: "V-PAE" },
-  { sweep: "dmd2_seeds", id: "dmd2", label: "DMD2" },
-  { sweep: "apt_seeds", id: "apt", label: "APT" },
-  { sweep: "pcm_seeds", id: "pcm", label: "PCM" },
-  { sweep: "add_seeds", id: "add", label: "ADD" },
+  { sweep: "vpae_seeds", tuning: "vpae_tuning", id: "vpae", label: "V-PAE" },
+  { sweep: "dmd2_seeds", tuning: "dmd2_tuning", id: "dmd2", label: "DMD2" },
+  { sweep: "apt_seeds", tuning: "apt_tuning", id: "apt", label: "APT" },
+  { sweep: "pcm_seeds", tuning: "pcm_tuning", id: "pcm", label: "PCM" },
+  { sweep: "add_seeds", tuning: "add_tuning", id: "add", label: "ADD" },
 ];
+/**
+ * The budget rule (issue 11): the training budget is the shortest at which every method's selected
+ * tuning member has stopped improving, i.e. its in-run validation mean gains less than POINTS over
+ * the last WINDOW of the updates, from there to the cap.
+ */
+const BUDGET = { cap: 1000, window: 0.2, points: 1 };
 /** Settings of experiments/ablations.vpae (report group keys), against `variant=full` (the V-PAE runs). */
 const ABLATION_LABELS = {
   "variant=no_priming": "no priming (adversarial training only)",
@@ -60,17 +73,9 @@ const ABLATION_LABELS = {
   "variant=conv_head": "conv head instead of the semantic head",
   "variant=cross_attention_head": "cross-attention head without image/prompt",
   "variant=no_str1": "no STR1",
+  "variant=no_adversarial": "no adversarial terms (C-SDS alone in the equilibrium)",
   "csds_weight=0": "C-SDS weight 0",
   "csds_weight=1": "C-SDS weight 1",
-};
-/** Settings of experiments/sensitivity.vpae: one knob the paper leaves open, moved down and up. */
-const SENSITIVITY_LABELS = {
-  "head_lr=0.0001": "discriminator head lr 1e-4 (full: 3e-4)",
-  "head_lr=0.001": "discriminator head lr 1e-3",
-  "lr=0.000003": "generator lr 3e-6 (full: 1e-5)",
-  "lr=0.00003": "generator lr 3e-5",
-  "priming_steps=50": "50 priming + 250 equilibrium updates (full: 100 + 200)",
-  "priming_steps=200": "200 priming + 100 equilibrium updates",
 };
 
 // ---- vpae ----
@@ -98,11 +103,8 @@ async function json(args) {
   return JSON.parse(r.out);
 }
 
-/** The clip set the page reports: test once every summary has test scores, validation until then. */
-let pageClips = "validation";
-
 /** `vpae report ... --format json` over the summaries: one object per sweep. */
-async function report(file, extra = [], clips = pageClips) {
+async function report(file, extra = [], clips = "test") {
   const j = await json(["report", file, "--runs-dir", resultsDir, "--format", "json", "--clips", clips, ...extra]);
   return Array.isArray(j) ? j : [j];
 }
@@ -139,6 +141,14 @@ async function ablationSelection(full) {
 /** What a summary folder name is for a member of a sweep file. */
 const summaryOf = (m) => join(resultsDir, basename(m.runDir));
 
+/** How a finished member is scored and what its summary keeps, by the sweep file it belongs to. */
+function kindOf(file, sweep) {
+  if (file === CALIBRATION || file === PROBES) return { clips: [], roles: [], grid: null, weights: false };
+  if (file === TUNING) return { clips: ["validation"], roles: [{ role: "student", nfe: [1, 4] }], grid: null, weights: false };
+  const teacher = file === MAIN && sweep === "vpae_seeds" ? [{ role: "teacher", nfe: [100] }] : [];
+  return { clips: ["validation", "test"], roles: [{ role: "student", nfe: [1, 4] }, ...teacher], grid: "test", weights: file === MAIN };
+}
+
 async function train(file, select, jobs) {
   for (const sweep of await members(file, resultsDir)) {
     const todo = sweep.members.filter((m) => m.status !== "finished" && select(m));
@@ -153,36 +163,48 @@ async function train(file, select, jobs) {
 }
 
 /**
- * Scores a finished member on the validation and the test clips, draws its grids and copies its
- * summary into experiments/results/; a main-table member also gets its final student weights
+ * Scores a finished member on its clip sets, draws its grids and copies its summary into
+ * experiments/results/; a main-table member also gets its final student weights
  * (`student.safetensors`, so that `vpae eval <summary> --clips test` re-scores it from the repository).
  */
 async function collect(file, sweep, m) {
   const out = summaryOf(m);
   mkdirSync(out, { recursive: true });
-  const roles = [{ role: "student", nfe: [1, 4] }, ...(file === MAIN && sweep === "vpae_seeds" ? [{ role: "teacher", nfe: [100] }] : [])];
-  for (const { role, nfe } of roles) {
-    for (const clips of CLIP_SETS) {
+  const kind = kindOf(file, sweep);
+  for (const { role, nfe } of kind.roles) {
+    for (const clips of kind.clips) {
       const ev = await exec(["eval", m.runDir, "--role", role, "--nfe", nfe.join(","), "--samples", String(EVAL_CLIPS), "--clips", clips, "--save"]);
       if (ev.code !== 0) throw new Error(`vpae eval ${m.runDir} --role ${role} --clips ${clips} failed:\n${ev.err}`);
     }
-    const grid = join(out, `samples-${role}-nfe${nfe[0]}.gif`);
-    const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "--clips", "test", "-o", grid]);
-    if (s.code !== 0) throw new Error(`vpae sample ${m.runDir} failed:\n${s.err}`);
+    if (kind.grid) {
+      const grid = join(out, `samples-${role}-nfe${nfe[0]}.gif`);
+      const s = await exec(["sample", m.runDir, "--role", role, "--nfe", String(nfe[0]), "--samples", "8", "--clips", kind.grid, "-o", grid]);
+      if (s.code !== 0) throw new Error(`vpae sample ${m.runDir} failed:\n${s.err}`);
+    }
   }
-  if (file === MAIN) {
+  if (kind.weights) {
     const e = await exec(["export", m.runDir, "--role", "student", "-o", join(out, "student.safetensors")]);
     if (e.code !== 0) throw new Error(`vpae export ${m.runDir} failed:\n${e.err}`);
   }
-  for (const f of readdirSync(m.runDir)) if (["plan.json", "manifest.json", "metrics.jsonl"].includes(f) || /^scores-[\w-]+\.json$/.test(f)) copyFileSync(join(m.runDir, f), join(out, f));
+  copySummary(m.runDir, out);
   console.log(`  ${relative(root, out)}: summary written`);
 }
 
+/** Plan, manifest, scores and the metrics log (gzip-compressed: vpae reads metrics.jsonl.gz where metrics.jsonl is absent). */
+function copySummary(runDir, out) {
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(runDir)) {
+    if (["plan.json", "manifest.json"].includes(f) || /^scores-[\w-]+\.json$/.test(f)) copyFileSync(join(runDir, f), join(out, f));
+    if (f === "metrics.jsonl") writeFileSync(join(out, "metrics.jsonl.gz"), gzipSync(readFileSync(join(runDir, f)), { level: 9 }));
+  }
+}
+
 async function runAll(jobs) {
+  await train(CALIBRATION, () => true, jobs);
+  await train(TUNING, () => true, jobs);
   await train(MAIN, () => true, jobs);
   const [full] = await report(MAIN, ["--sweep", "vpae_seeds"]);
   await train(ABLATIONS, await ablationSelection(statOf(full?.groups[0]?.metrics.mean)), jobs);
-  await train(SENSITIVITY, () => true, jobs);
 }
 
 function list() {
@@ -191,10 +213,11 @@ function list() {
       for (const m of s.members.filter(select)) console.log(`${file} ${s.sweep} ${String(m.index).padStart(2)} ${m.name.padEnd(34)} ${m.status === "finished" ? "summary " + relative(root, summaryOf(m)) : "to run"}`);
   };
   return (async () => {
+    await show(CALIBRATION);
+    await show(TUNING);
     await show(MAIN);
     const [full] = await report(MAIN, ["--sweep", "vpae_seeds"]);
     await show(ABLATIONS, await ablationSelection(statOf(full?.groups[0]?.metrics.mean)));
-    await show(SENSITIVITY);
   })();
 }
 
@@ -238,10 +261,53 @@ async function latency() {
   console.log(`teacher ${record.teacher.nfe} NFE: ${record.teacher.msPerVideo.toFixed(1)} ms/video; student ${record.student.nfe} NFE: ${record.student.msPerVideo.toFixed(2)} ms/video; ${record.ratio.toFixed(0)}x`);
 }
 
-// ---- the page ----
+// ---- selection and budget ----
 
 const SCORES = ["semantic_alignment", "temporal_coherence", "frame_quality"];
+
+/** A run summary's in-run curve: [step, mean score at `nfe`] of each evaluation (the validation clips). */
+function curveOf(runDir, nfe = 1) {
+  const file = join(runDir, "manifest.json");
+  if (!existsSync(file)) return [];
+  const manifest = JSON.parse(readFileSync(file, "utf8"));
+  const out = [];
+  for (const e of manifest.evals ?? []) {
+    const res = Object.values(e.results ?? {}).find((x) => x.nfe === nfe);
+    if (res && SCORES.every((k) => typeof res[k] === "number")) out.push([e.step, SCORES.reduce((a, k) => a + res[k], 0) / 3]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The first evaluation step from which the curve never again gains `points` or more over the last
+ * `window` share of the updates (each later step s against the evaluation at or before (1 - window) s);
+ * null when it still gains at its last evaluation.
+ */
+function plateauStep(curve, { window, points }) {
+  const gain = (i) => {
+    const [s, v] = curve[i];
+    const before = curve.filter(([x]) => x <= (1 - window) * s);
+    return before.length ? v - before.at(-1)[1] : Infinity;
+  };
+  for (let i = 0; i < curve.length; i++) {
+    let ok = true;
+    for (let j = i; j < curve.length && ok; j++) ok = gain(j) < points;
+    if (ok) return curve[i][0];
+  }
+  return null;
+}
+
+/** The selected member of a tuning report: the highest validation mean at 1 NFE (ties: the first). */
+function selected(r) {
+  let best = null;
+  for (const g of r?.groups ?? []) for (const m of g.members) if (typeof m.values.mean === "number" && (!best || m.values.mean > best.values.mean)) best = m;
+  return best;
+}
+
+// ---- the page ----
+
 const fmt = (m, digits = 1) => (!m ? "—" : m.n > 1 && m.std !== null ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}` : m.mean.toFixed(digits));
+const num = (v, digits = 1) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "—");
 const latencyText = (m) => (m ? m.mean.toFixed(m.mean < 10 ? 2 : 1) : "—");
 /** Words for compare(a, b).verdict, for a claim that a beats b. */
 const CLAIM = { higher: "holds", lower: "does not hold (reversed)", "within noise": "within seed noise", "no error bar": "one seed each, no error bar" };
@@ -250,9 +316,47 @@ function sweepCommand(file, sweep) {
   return `npx vpae sweep ${file}${sweep ? ` --sweep ${sweep}` : ""}`;
 }
 
+/** The swept values of a report group that vary within its sweep, as `a=1, b=2`. */
+const valuesText = (r, g) => r.axes.filter((a) => g.values[a] !== undefined).map((a) => `${a}=${g.values[a]}`).join(", ") || g.key;
+
+async function tuningCurvesPlot(tuning) {
+  const { render } = await import(join(root, "dist", "runtime", "report", "plots.js"));
+  const rows = [];
+  for (const { m, r, pick } of tuning) {
+    for (const g of r?.groups ?? [])
+      for (const x of g.members) {
+        if (!x.run) continue;
+        for (const [step, value] of curveOf(x.run)) rows.push({ method: m.label, member: `${valuesText(r, g)}${pick && pick.run === x.run ? " (selected)" : ""}`, step, value });
+      }
+  }
+  if (rows.length === 0) return null;
+  const spec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Tuning: 1-NFE mean score on the validation clips (in-run, 32 clips) over generator updates",
+    data: { values: rows },
+    facet: { field: "method", type: "nominal", title: null, sort: METHODS.map((x) => x.label) },
+    columns: 3,
+    resolve: { scale: { color: "independent" } },
+    spec: {
+      width: 260,
+      height: 160,
+      mark: { type: "line", point: true, strokeWidth: 1.2 },
+      encoding: {
+        x: { field: "step", type: "quantitative", title: "generator updates" },
+        y: { field: "value", type: "quantitative", title: "mean score", scale: { zero: false } },
+        color: { field: "member", type: "nominal", legend: { orient: "bottom", columns: 1, title: null, labelLimit: 320 } },
+      },
+    },
+    config: { font: "DejaVu Sans", background: "white" },
+  };
+  mkdirSync(plotsDir, { recursive: true });
+  const { svg, png } = await render(spec);
+  writeFileSync(join(plotsDir, "tuning-curves.svg"), svg);
+  writeFileSync(join(plotsDir, "tuning-curves.png"), png);
+  return relative(dirname(docFile), join(plotsDir, "tuning-curves.png"));
+}
+
 async function table() {
-  const summaries = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => existsSync(join(resultsDir, n, "plan.json"))) : [];
-  pageClips = summaries.length > 0 && summaries.every((n) => existsSync(join(resultsDir, n, "scores-student-test.json"))) ? "test" : "validation";
   const lines = [];
   const p = (s = "") => lines.push(s);
   const main = await report(MAIN);
@@ -270,21 +374,19 @@ async function table() {
   p();
   p("Every number below comes from run summaries committed in `experiments/results/` (plan, manifest,");
   p("metrics log, scores, sample grids; one folder per run, named like a run folder). The runs are members of");
-  p(`the sweeps in \`${MAIN}\` (each method, three seeds), \`${ABLATIONS}\` and \`${SENSITIVITY}\`,`);
-  p("trained by `vpae sweep` and scored by `vpae eval --save`; `node scripts/results.js run` does both, and");
-  p("`node scripts/results.js table` turns `vpae report` over the summaries into this page (for example");
-  p(`\`npx vpae report ${MAIN} --runs-dir experiments/results\`). Scores: the three VBench-I2V-style groups of`);
-  p(`docs/metrics.md (0-100) on ${EVAL_CLIPS} fixed **${pageClips}** clips, the same clips for every run; mean = mean of the three.`);
-  p(
-    pageClips === "test"
-      ? "Tuning selected on the validation clips; the tables report the test clips, which no selection read."
-      : "These are the validation clips (the set runs evaluate themselves on): the runs on this page predate the test clips, so no test scores exist for them yet (docs/metrics.md).",
-  );
+  p(`the sweeps in \`${CALIBRATION}\` (the discriminators' learning rate), \`${TUNING}\` (every method's tuning),`);
+  p(`\`${MAIN}\` (each method's selected setting, three seeds) and \`${ABLATIONS}\`, trained by \`vpae sweep\` and`);
+  p("scored by `vpae eval --save`; `node scripts/results.js run` does both, and `node scripts/results.js table`");
+  p(`turns \`vpae report\` over the summaries into this page (for example \`npx vpae report ${MAIN} --runs-dir experiments/results --clips test\`).`);
+  p(`Scores: the three VBench-I2V-style groups of docs/metrics.md (0-100), on ${EVAL_CLIPS} fixed clips of a clip set, the same clips for`);
+  p("every run; mean = mean of the three. Two clip sets (docs/metrics.md): every tuning choice was made on the");
+  p("**validation** clips; the main table and the ablations report the **test** clips, which no choice read.");
   p("Latency is the diffusion latency per video (model time of the sampling loop only), measured by");
   p("`vpae eval` on one CPU core while another run was training, so compare latencies within a table,");
   p("not with other machines; the ratio below is measured in one quiet process.");
   p();
 
+  // -- main table (test clips)
   const rows = [];
   if (teacherGroup?.metrics.mean) rows.push({ label: sampler ? `Teacher (${sampler.steps} steps, CFG ${sampler.guidance})` : "Teacher", nfe: 100, g: teacherGroup, gap: false });
   for (const m of METHODS) {
@@ -292,9 +394,9 @@ async function table() {
     if (g?.metrics.mean) rows.push({ label: m.label, nfe: 1, g, gap: true });
     if (m.id === "vpae" && main4[0]?.groups[0]?.metrics.mean) rows.push({ label: m.label, nfe: 4, g: { ...main4[0].groups[0], metrics: { ...main4[0].groups[0].metrics, d_gap: g?.metrics.d_gap } }, gap: true });
   }
-  p("## Main table");
+  p("## Main table (test clips)");
   p();
-  if (rows.length === 0) p("_No runs yet: `node scripts/results.js run`._");
+  if (rows.length === 0) p(`_No run of \`${MAIN}\` has a summary yet: \`node scripts/results.js run\` trains them after the tuning sweeps below._`);
   else {
     p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | latency (ms/video) | seeds |");
     p("|---|---|---|---|---|---|---|---|---|---|");
@@ -303,17 +405,95 @@ async function table() {
     p("V-PAE at 4 NFE is the same 1-step checkpoint sampled with 4 Euler steps. Values are mean ± sample");
     p("standard deviation over seeds (training seed; the evaluation clips stay fixed). D gap (end): the");
     p("discriminator's mean logit on real minus fake clips over the last 50 logged training steps (from");
-    p("metrics.jsonl); near 0, the adversarial term carries little information to the generator.");
+    p("the metrics log); near 0, the adversarial term carries little information to the generator.");
   }
   p();
 
+  // -- discriminator calibration
+  p("## The discriminators' learning rate (calibration)");
+  p();
+  const cal = (await report(CALIBRATION, [], "validation"))[0];
+  const calGroups = (cal?.groups ?? []).filter((g) => typeof g.metrics.d_gap?.mean === "number");
+  if (calGroups.length === 0) p(`_Not run yet: \`${sweepCommand(CALIBRATION)}\`._`);
+  else {
+    p(`\`${CALIBRATION}\` freezes the generator at its start (the teacher at 1 NFE: the blurred mean of the two`);
+    p("futures) and trains only each method's discriminator, as its experiment defines it, for 200 updates. The");
+    p("table gives the real-minus-fake logit gap over the last 50 updates: how well the discriminator tells real");
+    p("clips from the blurred generator after 200 updates. Each method's discriminator then trains at its best rate.");
+    p();
+    const rates = [...new Set(calGroups.map((g) => g.values.head_lr))].sort((a, b) => a - b);
+    p(`| discriminator of | ${rates.map((x) => `lr ${x}`).join(" | ")} |`);
+    p(`|---|${rates.map(() => "---").join("|")}|`);
+    for (const m of METHODS) {
+      const gs = calGroups.filter((g) => g.values.method === m.id);
+      if (gs.length === 0) continue;
+      const best = Math.max(...gs.map((g) => g.metrics.d_gap.mean));
+      p(`| ${m.label} | ${rates.map((x) => gs.find((g) => g.values.head_lr === x)).map((g) => (g ? (g.metrics.d_gap.mean === best ? `**${num(g.metrics.d_gap.mean, 2)}**` : num(g.metrics.d_gap.mean, 2)) : "—")).join(" | ")} |`);
+    }
+  }
+  p();
+
+  // -- tuning (validation clips)
+  p("## Tuning (validation clips)");
+  p();
+  p(`Every method gets the same tuning budget: one sweep of \`${TUNING}\` each, with the same number of members`);
+  p(`over its own open values, each trained for the cap of ${BUDGET.cap} generator updates (seed 0) and scored on ${EVAL_CLIPS}`);
+  p("**validation** clips at the end. The selected setting is the member with the highest 1-NFE mean. The");
+  p(`training budget is then the shortest at which every selected member's in-run validation mean has stopped`);
+  p(`improving: it gains under ${BUDGET.points} point over the last ${BUDGET.window * 100}% of the updates, from there on (curves below).`);
+  p();
+  const tuning = [];
+  const tuningReports = existsSync(join(root, TUNING)) ? await report(TUNING, [], "validation") : [];
+  for (const m of METHODS) {
+    const r = tuningReports.find((x) => x.sweep === m.tuning);
+    tuning.push({ m, r, pick: selected(r) });
+  }
+  for (const { m, r, pick } of tuning) {
+    const done = (r?.groups ?? []).flatMap((g) => g.members).filter((x) => typeof x.values.mean === "number");
+    p(`**${m.label}** (\`${sweepCommand(TUNING, m.tuning)}\`)`);
+    p();
+    if (!r) {
+      p(`_\`${TUNING}\` has no sweep ${m.tuning} yet._`);
+      p();
+      continue;
+    }
+    if (done.length === 0) {
+      p(`_Not run yet (${r.groups.length} members)._`);
+      p();
+      continue;
+    }
+    p("| member | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | plateau at | |");
+    p("|---|---|---|---|---|---|---|---|---|");
+    for (const g of r.groups)
+      for (const x of g.members) {
+        const v = x.values;
+        const has = typeof v.mean === "number";
+        const plateau = x.run ? plateauStep(curveOf(x.run), BUDGET) : null;
+        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : has ? "" : x.status} |`);
+      }
+    p();
+  }
+  const plot = await tuningCurvesPlot(tuning);
+  if (plot) {
+    p(`![Tuning curves](${plot})`);
+    p();
+  }
+  const picks = tuning.filter((t) => t.pick);
+  if (picks.length === METHODS.length) {
+    const steps = picks.map((t) => ({ label: t.m.label, step: plateauStep(curveOf(t.pick.run), BUDGET) }));
+    const budget = steps.some((s) => s.step === null) ? BUDGET.cap : Math.max(...steps.map((s) => s.step));
+    p(`Budget: **${budget} generator updates** (${steps.map((s) => `${s.label} ${s.step === null ? "still improving at the cap" : `plateau at ${s.step}`}`).join("; ")}).`);
+  } else p(`Budget: not decided until every method's tuning sweep has run (${picks.length} of ${METHODS.length}).`);
+  p();
+
+  // -- ablations (test clips)
   /** A table of one-knob settings against the full method (the V-PAE runs, three seeds). */
   const versusFull = (title, groups, labels, fullLabel, [worse, better]) => {
     p(title);
     p();
     const known = groups.filter((g) => labels[g.key] && g.metrics.mean);
     if (!full?.metrics.mean || known.length === 0) {
-      p("_Not run yet._");
+      p("_Not run yet: the ablations run on the final recipe after the main table._");
       p();
       return [];
     }
@@ -338,44 +518,35 @@ async function table() {
     return out;
   };
   const abl = (await report(ABLATIONS))[0];
-  const ablations = versusFull("## Ablations (1 NFE)", abl?.groups ?? [], ABLATION_LABELS, "full V-PAE (C-SDS weight 10)", ["the part helps", "the variant is better"]);
+  const ablations = versusFull("## Ablations (1 NFE, test clips)", abl?.groups ?? [], ABLATION_LABELS, "full V-PAE", ["the part helps", "the variant is better"]);
   p("Ablations that land within seed noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them");
-  p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --baseline variant=full\`.`);
-  p();
-  const sens = (await report(SENSITIVITY))[0];
-  versusFull("## Sensitivity to the values the paper leaves open (1 NFE)", sens?.groups ?? [], SENSITIVITY_LABELS, "full V-PAE (head lr 3e-4, lr 1e-5, 100 + 200 updates)", ["worse than full", "better than full"]);
-  p("`experiments/sensitivity.vpae` moves one value at a time that vpae.vpae chose (the paper gives none");
-  p("for this scale); every baseline keeps its single setting, so a better member here is tuning that the");
-  p("baselines did not get.");
+  p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --clips test --baseline variant=full\`.`);
   p();
 
-  const probeReports = existsSync(join(root, PROBES)) ? await report(PROBES, [], "validation") : [];
+  // -- recipe probes (validation clips, in-run)
+  const probeReports = existsSync(join(root, PROBES)) ? await report(PROBES, ["--in-run"], "validation") : [];
   if (probeReports.some((r) => r.groups.some((g) => g.metrics.mean))) {
     p("## Recipe probes: what makes the one-step V-PAE student sharp (validation clips)");
     p();
     p(`Exploratory probes of V-PAE's objective (\`${PROBES}\`, whose comments give each round's reasoning): one seed,`);
-    p("the toy budget of 300 generator updates (600 where the variant says long), every member starting from the same");
-    p("priming checkpoint. Scores are the runs' own final evaluation on 32 **validation** clips: compare them");
-    p("with each other, not with the 64-clip tables above. These probes change the objective's structure; the");
-    p("tuning sweeps that give every method the same budget come after them.");
+    p("each round's variants against the first campaign's recipe (`vpae_v1` in the file), every member starting from the");
+    p("same priming checkpoint. Rounds 1-4 train 300 generator updates (600 where the variant says long), rounds 5-7");
+    p(`${BUDGET.cap}. Scores are the runs' own final evaluation on 32 **validation** clips: compare them with each other,`);
+    p("not with the 64-clip tables. The probes chose the objective's structure; the tuning sweeps above chose its values.");
     p();
-    // the reference: the committed recipe (V-PAE, seed 0), scored the same way
-    const [vp] = await report(MAIN, ["--sweep", "vpae_seeds", "--in-run"], "validation");
-    const ref = vp?.groups[0]?.members.find((m) => m.name === "seed=0")?.values;
-    const refRow = ref ? `| the recipe of the tables above (V-PAE, seed 0) | ${SCORES.map((k) => ref[k].toFixed(1)).join(" | ")} | **${ref.mean.toFixed(1)}** | ${ref.direction_accuracy.toFixed(0)} | ${ref.d_gap.toFixed(2)} |` : null;
     for (const r of probeReports) {
-      const rows = r.groups.filter((g) => g.metrics.mean);
-      if (rows.length === 0) continue;
-      p(`**${r.sweep}** (\`npx vpae report ${PROBES} --sweep ${r.sweep} --runs-dir experiments/results\`)`);
+      const rs = r.groups.filter((g) => g.metrics.mean);
+      if (rs.length === 0) continue;
+      p(`**${r.sweep}** (\`npx vpae report ${PROBES} --sweep ${r.sweep} --runs-dir experiments/results --in-run\`)`);
       p();
       p("| variant | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) |");
       p("|---|---|---|---|---|---|---|");
-      if (refRow) p(refRow);
-      for (const g of rows) p(`| ${g.values.variant ?? g.key} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
+      for (const g of rs) p(`| ${g.values.variant ?? g.key} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
       p();
     }
   }
 
+  // -- latency
   p("## Latency: teacher vs 1-step student");
   p();
   const latFile = join(resultsDir, "latency.json");
@@ -388,10 +559,11 @@ async function table() {
   }
   p();
 
+  // -- samples
   p("## Samples");
   p();
-  p("The same 8 evaluation clips for every method (rows: condition frame, real clip, generated clip;");
-  p("seed 0). GIFs are in `experiments/results/<run>/samples-<role>-nfe<N>.gif`.");
+  p("The same 8 test clips for every method (rows: condition frame, real clip, generated clip; seed 0).");
+  p("GIFs are in `experiments/results/<run>/samples-<role>-nfe<N>.gif`.");
   p();
   const seed0 = (g) => g?.members.find((m) => m.name === "seed=0" && m.run);
   const grids = [];
@@ -406,12 +578,13 @@ async function table() {
     p("| model | samples |");
     p("|---|---|");
     for (const [label, f] of shown) p(`| ${label} | ![${label}](../experiments/results/${f}) |`);
-  }
+  } else p("_None yet: they come with the main table._");
   p();
 
+  // -- claims
   p("## Which of the paper's claims hold at this scale");
   p();
-  if (!fullMean) p("_Needs the V-PAE runs._");
+  if (!fullMean) p("_Needs the main table._");
   else {
     for (const m of METHODS.filter((x) => x.id !== "vpae")) {
       const s = statOf(byMethod.get(m.sweep)?.metrics.mean);
@@ -421,9 +594,13 @@ async function table() {
     }
     const t = statOf(teacherGroup?.metrics.mean);
     if (t) {
-      const c = compare(fullMean, t);
-      p(`- The 1-step student matches or exceeds the 100-NFE teacher: **${c.verdict === "higher" ? "exceeds" : c.verdict === "within noise" ? "matches (within seed noise)" : "does not"}** (${fullMean.mean.toFixed(1)} vs ${t.mean.toFixed(1)}).`);
+      const gap = t.mean - fullMean.mean;
+      p(`- The 1-step student is within 2 points of the 100-NFE teacher on the mean: **${gap <= 2 ? "holds" : "does not hold"}** (${fullMean.mean.toFixed(1)} vs ${t.mean.toFixed(1)}, ${gap.toFixed(1)} below).`);
+      const four = statOf(main4[0]?.groups[0]?.metrics.mean);
+      if (four) p(`- The student at 4 NFE reaches the teacher: **${four.mean >= t.mean ? "holds" : "does not hold"}** (${four.mean.toFixed(1)} vs ${t.mean.toFixed(1)}).`);
     }
+    const fq = full?.metrics.frame_quality;
+    if (fq) p(`- The 1-step student is sharp (frame quality ≥ 50): **${fq.mean >= 50 ? "holds" : "does not hold"}** (${fq.mean.toFixed(1)}).`);
     for (const a of ablations) p(`- Ablation "${a.label}" lowers the score: **${a.c.verdict === "lower" ? "holds" : a.c.verdict === "higher" ? "does not hold (reversed)" : CLAIM[a.c.verdict]}** (Δ ${a.c.diff.toFixed(1)}).`);
     p();
     p("\"holds\": the gap exceeds twice its standard error over seeds (for one-seed ablations, twice the");
@@ -432,6 +609,7 @@ async function table() {
   }
   p();
 
+  // -- runs
   p("## Runs");
   p();
   p("Each run is a member of a sweep; `vpae sweep` trains it and `vpae eval --save` scores it (both through");
@@ -440,15 +618,21 @@ async function table() {
   p("| run | sweep member | commands | training time (min) | status |");
   p("|---|---|---|---|---|");
   const entries = [];
-  for (const r of main) for (const g of r.groups) for (const m of g.members) entries.push({ file: MAIN, sweep: r.sweep, m, nfe: r.sweep === "vpae_seeds" ? "1,4` + `--role teacher --nfe 100" : "1,4" });
-  for (const [file, r] of [[ABLATIONS, abl], [SENSITIVITY, sens]]) for (const g of r?.groups ?? []) for (const m of g.members) entries.push({ file, sweep: r.sweep, m, nfe: "1,4" });
+  const evalOf = (file, sweep) => {
+    const k = kindOf(file, sweep);
+    if (k.clips.length === 0) return null;
+    return k.roles.map((r) => `\`npx vpae eval <run> --clips ${k.clips.join("|")} --save --role ${r.role} --nfe ${r.nfe.join(",")} --samples ${EVAL_CLIPS}\``).join(" + ");
+  };
+  for (const [file, reports] of [[MAIN, main], [ABLATIONS, abl ? [abl] : []], [TUNING, tuningReports], [CALIBRATION, cal ? [cal] : []]])
+    for (const r of reports) for (const g of r.groups) for (const m of g.members) entries.push({ file, sweep: r.sweep, m });
   const seen = new Set();
   for (const e of entries.filter((x) => x.m.run).sort((a, b) => basename(a.m.run).localeCompare(basename(b.m.run)))) {
     const name = basename(e.m.run);
-    if (seen.has(name)) continue; // the full method is a member of the main and the ablation sweeps
+    if (seen.has(name)) continue; // a run can be a member of several sweeps (the full method, a selected tuning member)
     seen.add(name);
     const minutes = typeof e.m.trainSeconds === "number" ? (e.m.trainSeconds / 60).toFixed(1) : "?";
-    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\` + \`npx vpae eval <run> --clips ${pageClips} --save --nfe ${e.nfe} --samples ${EVAL_CLIPS}\` | ${minutes} | ${e.m.status} |`);
+    const ev = evalOf(e.file, e.sweep);
+    p(`| ${name} | ${e.sweep} ${e.m.index}: ${e.m.name} | \`${sweepCommand(e.file, e.sweep)} --only ${e.m.index}\`${ev ? ` + ${ev}` : ""} | ${minutes} | ${e.m.status} |`);
   }
   p();
   writeFileSync(docFile, lines.join("\n"));
@@ -459,17 +643,19 @@ async function table() {
 
 /**
  * Copies the summaries (plan, manifest, metrics log; no checkpoints, no extra scoring) of every finished
- * member of the recipe probes from the runs folder (default runs/) into experiments/results/.
+ * member of the recipe probes and the calibration from the runs folder (default runs/) into
+ * experiments/results/.
  */
 async function probes() {
   const from = opt("runs", join(root, "runs"));
-  for (const s of await members(PROBES, from)) {
-    for (const m of s.members.filter((x) => x.status === "finished")) {
-      const out = summaryOf(m);
-      if (existsSync(join(out, "manifest.json"))) continue;
-      mkdirSync(out, { recursive: true });
-      for (const f of ["plan.json", "manifest.json", "metrics.jsonl"]) copyFileSync(join(m.runDir, f), join(out, f));
-      console.log(`${s.sweep} ${m.name}: ${relative(root, out)}`);
+  for (const file of [PROBES, CALIBRATION]) {
+    for (const s of await members(file, from)) {
+      for (const m of s.members.filter((x) => x.status === "finished")) {
+        const out = summaryOf(m);
+        if (existsSync(join(out, "manifest.json"))) continue;
+        copySummary(m.runDir, out);
+        console.log(`${s.sweep} ${m.name}: ${relative(root, out)}`);
+      }
     }
   }
 }
@@ -482,5 +668,5 @@ else if (cmd === "latency") await latency();
 else if (cmd === "table") await table();
 else {
   console.error("usage: node scripts/results.js list | run [--jobs 2] | probes [--runs DIR] | latency | table");
-  process.exitCode = 2;
+  process.exit(2);
 }

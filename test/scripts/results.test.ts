@@ -1,11 +1,12 @@
 // scripts/results.js turns `vpae report` over run summaries into docs/results.md: the summaries here are
 // fixture run folders for real members of the campaign's sweep files (experiments/main.vpae,
-// ablations.vpae, sensitivity.vpae) with known scores, so means, standard deviations, verdicts, the
-// campaign's seed rule and every row's command are checked against numbers worked out by hand.
+// ablations.vpae, tuning.vpae, d-calibration.vpae) with known scores, so means, standard deviations,
+// verdicts, the campaign's seed rule, the tuning selection, the budget rule and every row's command are
+// checked against numbers worked out by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromRoot, tempDir } from "../helpers.js";
 import { compileFile } from "../../compiler/program.js";
@@ -24,20 +25,26 @@ function member(file: string, sweep: string, name: string): Plan {
 
 type Score = [number, number, number];
 
-/** A finished run summary: scores per NFE (direction 90, latency 7 ms x NFE), training minutes, a D gap log. */
-function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][] } = {}): string {
+/**
+ * A finished run summary: scores per NFE (direction 90, latency 7 ms x NFE) on `clips`, training minutes,
+ * a D gap log, and in-run 1-NFE evaluations whose mean score is `curve` (one per 100 steps).
+ */
+function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][]; clips?: string[]; curve?: number[] } = {}): string {
   const run = openRunDir(out, plan, { vpaeVersion: "test", backend: { name: "cpu", detail: "fixture" } });
   (opts.gap ?? []).forEach(([real, fake], i) => run.appendMetrics({ step: i + 1, phase: "equilibrium", phaseStep: i + 1, time: i, losses: {}, stats: { "d/d/logit_real": real, "d/d/logit_fake": fake } }));
   run.finish("finished");
   updateManifest(run.dir, (m) => {
+    m.evals = (opts.curve ?? []).map((v, i) => ({ step: 100 * (i + 1), phase: "b", results: { nfe1: { nfe: 1, semantic_alignment: v, temporal_coherence: v, frame_quality: v } } }));
     m.phases = [
       { index: 0, name: "a", startedAt: "", finishedAt: "", seconds: minutes * 30 },
       { index: 1, name: "b", startedAt: "", finishedAt: "", seconds: minutes * 30 },
     ];
   });
   const rows = (s: Record<number, Score>) => Object.entries(s).map(([nfe, [sa, tc, fq]]) => ({ nfe: Number(nfe), semantic_alignment: sa, temporal_coherence: tc, frame_quality: fq, direction_accuracy: 90, latencyMs: 0, latencyPerVideoMs: Number(nfe) * 7 }));
-  writeScores(run.dir, "student", "validation", { clips: "validation", run: run.dir, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: rows(scores) });
-  if (opts.teacher) writeScores(run.dir, "teacher", "validation", { clips: "validation", run: run.dir, checkpoint: "x", weights: "teacher", backend: "cpu", samples: 64, role: "teacher", results: rows({ 100: opts.teacher }) });
+  for (const clips of opts.clips ?? ["validation", "test"]) {
+    writeScores(run.dir, "student", clips, { clips, run: run.dir, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: rows(scores) });
+    if (opts.teacher) writeScores(run.dir, "teacher", clips, { clips, run: run.dir, checkpoint: "x", weights: "teacher", backend: "cpu", samples: 64, role: "teacher", results: rows({ 100: opts.teacher }) });
+  }
   return run.dir;
 }
 
@@ -54,9 +61,15 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   // one-seed ablations: no STR1 0.3 below the full method (within its seed noise), C-SDS 0 far below
   summary(out, member("experiments/ablations.vpae", "ablations", "variant=no_str1,seed=0"), { 1: [80, 50, 59] }, 10);
   summary(out, member("experiments/ablations.vpae", "ablations", "csds_weight=0,seed=0"), { 1: [30, 0, 0] }, 10);
-  // a sensitivity member 5 above the full method; its D gap over the last 50 logged steps averages 0.25
-  const gap: [number, number][] = [...Array.from({ length: 20 }, () => [5, 0] as [number, number]), ...Array.from({ length: 50 }, (_, i) => [0.25 + (i % 2) * 0.5, 0.25] as [number, number])];
-  summary(out, member("experiments/sensitivity.vpae", "sensitivity", "head_lr=0.001,seed=0"), { 1: [85, 55, 65] }, 10, { gap });
+  // DMD2's tuning (validation only): lr 3e-5 has the best mean and is selected; its curve gains under
+  // 1 point over the last 20% of the updates from step 700 on (600: +10.5 over step 400's 40)
+  const curve = [10, 20, 30, 40, 50, 50.5, 50.8, 51, 51.2, 51.3];
+  summary(out, member("experiments/tuning.vpae", "dmd2_tuning", "generator_updates=1000,lr=0.00001,seed=0"), { 1: [40, 30, 20] }, 30, { clips: ["validation"], curve: curve.map((v) => v - 5) });
+  summary(out, member("experiments/tuning.vpae", "dmd2_tuning", "generator_updates=1000,lr=0.00003,seed=0"), { 1: [50, 40, 30] }, 30, { clips: ["validation"], curve });
+  // the calibration: V-PAE's discriminator at two rates; its D gap over the last 50 logged steps is 0.25 and 1.5
+  const gap = (g: number): [number, number][] => [...Array.from({ length: 20 }, () => [5, 0] as [number, number]), ...Array.from({ length: 50 }, (_, i) => [g + (i % 2) * 0.5, 0.25] as [number, number])];
+  summary(out, member("experiments/d-calibration.vpae", "d_lr", "method=vpae,head_lr=0.0003,seed=0"), { 1: [80, 40, 6] }, 2, { clips: [], gap: gap(0.25) });
+  summary(out, member("experiments/d-calibration.vpae", "d_lr", "method=vpae,head_lr=0.003,seed=0"), { 1: [80, 40, 6] }, 2, { clips: [], gap: gap(1.5) });
 
   // the campaign gives seeds 1 and 2 to the ablation within noise (no STR1), not to the decisive one
   const list = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "list", "--out", out], { encoding: "utf8" });
@@ -75,19 +88,29 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /\| V-PAE \| 1 \| 80\.0 ± 1\.0 \| 50\.0 ± 0\.0 \| 60\.0 ± 2\.0 \| \*\*63\.3 ± 1\.0\*\* \| 90\.0 ± 0\.0 \| — \| 7\.00 \| 3 \|/);
   assert.match(md, /\| V-PAE \| 4 \| 90\.0 ± 0\.0 \| 60\.0 ± 0\.0 \| 70\.0 ± 0\.0 \| \*\*73\.3 ± 0\.0\*\* \|/);
   assert.match(md, /\| DMD2 \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
-  // V-PAE beats DMD2 by far more than the error: the claim holds; it is below the teacher
+  // V-PAE beats DMD2 by far more than the error: the claim holds; it is far below the teacher
   assert.match(md, /V-PAE \(1 NFE\) beats DMD2 \(1 NFE\) on the mean score: \*\*holds\*\* \(63\.3 vs 30\.3, Δ 33\.0\)/);
-  assert.match(md, /matches or exceeds the 100-NFE teacher: \*\*does not\*\* \(63\.3 vs 78\.0\)/);
+  assert.match(md, /within 2 points of the 100-NFE teacher on the mean: \*\*does not hold\*\* \(63\.3 vs 78\.0, 14\.7 below\)/);
+  assert.match(md, /at 4 NFE reaches the teacher: \*\*does not hold\*\* \(73\.3 vs 78\.0\)/);
+  assert.match(md, /sharp \(frame quality ≥ 50\): \*\*holds\*\* \(60\.0\)/);
   assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| — \| 1 \|/);
   assert.match(md, /\| C-SDS weight 0 \| 30\.0 \| 0\.0 \| 0\.0 \| \*\*10\.0\*\* \| -53\.3 \| the part helps \| — \| 1 \|/);
   assert.match(md, /Ablation "C-SDS weight 0" lowers the score: \*\*holds\*\* \(Δ -53\.3\)/);
   assert.match(md, /Ablation "no STR1" lowers the score: \*\*within seed noise\*\* \(Δ -0\.3\)/);
-  // the sensitivity member: better, in its own table, and not a claim
-  assert.match(md, /## Sensitivity[^\n]*\n\n\|[^\n]*\n[^\n]*\n\| full V-PAE [^\n]*\n\| discriminator head lr 1e-3 \| 85\.0 \| 55\.0 \| 65\.0 \| \*\*68\.3\*\* \| 5\.0 \| better than full \| 0\.25 \| 1 \|/);
-  assert.doesNotMatch(md, /Ablation "discriminator head lr/);
+  // tuning: validation scores, the selected member, where each curve stops improving; no budget until every method is tuned
+  assert.match(md, /\| lr=0\.00001 \| 40\.0 \| 30\.0 \| 20\.0 \| \*\*30\.0\*\* \| 90 \| — \| 700 \| +\|/);
+  assert.match(md, /\| lr=0\.00003 \| 50\.0 \| 40\.0 \| 30\.0 \| \*\*40\.0\*\* \| 90 \| — \| 700 \| \*\*selected\*\* \|/);
+  assert.match(md, /\| lr=0\.0001 \| — \| — \| — \| — \| — \| — \| — \| not run \|/);
+  assert.match(md, /Budget: not decided until every method's tuning sweep has run \(1 of 5\)/);
+  assert.ok(existsSync(join(out, "results", "tuning-curves.svg")) && existsSync(join(out, "results", "tuning-curves.png")), "the tuning curves are drawn");
+  assert.match(md, /!\[Tuning curves\]\(results\/tuning-curves\.png\)/);
+  // the calibration: each discriminator's gap by rate, its best in bold
+  assert.match(md, /\| discriminator of \| lr 0\.0003 \| lr 0\.003 \|\n\|---\|---\|---\|\n\| V-PAE \| 0\.25 \| \*\*1\.50\*\* \|/);
   // each run once, with the commands that make it and its training time
   const dmd = member("experiments/main.vpae", "dmd2_seeds", "seed=1").hash.slice(0, 12);
-  assert.match(md, new RegExp(`\\| dmd2-${dmd} \\| dmd2_seeds 1: seed=1 \\| \`npx vpae sweep experiments/main\\.vpae --sweep dmd2_seeds --only 1\` \\+ \`npx vpae eval <run> --clips validation --save --nfe 1,4 --samples 64\` \\| 20\\.0 \\| finished \\|`));
+  assert.match(md, new RegExp(`\\| dmd2-${dmd} \\| dmd2_seeds 1: seed=1 \\| \`npx vpae sweep experiments/main\\.vpae --sweep dmd2_seeds --only 1\` \\+ \`npx vpae eval <run> --clips validation\\|test --save --role student --nfe 1,4 --samples 64\` \\| 20\\.0 \\| finished \\|`));
+  const tuned = member("experiments/tuning.vpae", "dmd2_tuning", "generator_updates=1000,lr=0.00003,seed=0").hash.slice(0, 12);
+  assert.match(md, new RegExp(`\\| dmd2-${tuned} \\| dmd2_tuning 1: generator_updates=1000,lr=0\\.00003,seed=0 \\| \`npx vpae sweep experiments/tuning\\.vpae --sweep dmd2_tuning --only 1\` \\+ \`npx vpae eval <run> --clips validation --save --role student --nfe 1,4 --samples 64\` \\| 30\\.0 \\| finished \\|`));
   const full = member("experiments/main.vpae", "vpae_seeds", "seed=0").hash.slice(0, 12);
   assert.equal((md.match(new RegExp(`\\| vpae-${full} \\|`, "g")) ?? []).length, 1, "the full method's run is listed once, though two sweeps have it");
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);
