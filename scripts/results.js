@@ -278,6 +278,14 @@ function curveOf(runDir, nfe = 1) {
   return out.sort((a, b) => a[0] - b[0]);
 }
 
+/** The 1-NFE result of a run summary's last in-run evaluation (the validation clips), or null. */
+function finalEval(runDir) {
+  const file = join(runDir, "manifest.json");
+  if (!existsSync(file)) return null;
+  const last = (JSON.parse(readFileSync(file, "utf8")).evals ?? []).at(-1);
+  return Object.values(last?.results ?? {}).find((x) => x.nfe === 1) ?? null;
+}
+
 /**
  * The first evaluation step from which the curve never again gains `points` or more over the last
  * `window` share of the updates (each later step s against the evaluation at or before (1 - window) s);
@@ -534,6 +542,12 @@ async function table() {
     p(`${BUDGET.cap}. Scores are the runs' own final evaluation on 32 **validation** clips: compare them with each other,`);
     p("not with the 64-clip tables. The probes chose the objective's structure; the tuning sweeps above chose its values.");
     p();
+    // the reference: the run of vpae_v1 itself (the first campaign's V-PAE, seed 0), scored the same way
+    const { finalGap } = await import(join(root, "dist", "runtime", "report", "collect.js"));
+    const base = (await json(["compile", PROBES, "--list", "--json"])).experiments.find((e) => e.name === "vpae_v1");
+    const baseDir = base && readdirSync(resultsDir).find((d) => d.endsWith(`-${base.hash.slice(0, 12)}`));
+    const baseEval = baseDir ? finalEval(join(resultsDir, baseDir)) : null;
+    const refRow = baseEval ? `| vpae_v1: the first campaign's recipe | ${SCORES.map((k) => num(baseEval[k])).join(" | ")} | **${num(SCORES.reduce((a, k) => a + baseEval[k], 0) / 3)}** | ${num(baseEval.direction_accuracy, 0)} | ${num(finalGap(join(resultsDir, baseDir)), 2)} |` : null;
     for (const r of probeReports) {
       const rs = r.groups.filter((g) => g.metrics.mean);
       if (rs.length === 0) continue;
@@ -541,6 +555,7 @@ async function table() {
       p();
       p("| variant | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) |");
       p("|---|---|---|---|---|---|---|");
+      if (refRow) p(refRow);
       for (const g of rs) p(`| ${g.values.variant ?? g.key} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
       p();
     }
