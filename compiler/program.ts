@@ -2,7 +2,7 @@
 // overrides -> lowering -> semantic checks -> plan + hash + schema validation. Sweeps expand here too.
 // Nothing throws for user errors: everything comes back as diagnostics.
 import * as nodePath from "node:path";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { parse, parseExpression } from "../grammar/index.js";
 import type { ExperimentDecl, Expr, Item, SourceFile, Span, SweepDecl } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
@@ -75,7 +75,38 @@ export interface CompileResult {
 
 // ---- loading ----
 
-function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag, stack: string[], importSpan?: Span): SourceFile | undefined {
+/**
+ * Where imports may read from: the project folder of the entry file and any folder the user allows
+ * (`--import-root`), as real paths. Null where files do not come from the disk (a test's host).
+ */
+export interface ImportAccess {
+  roots: string[];
+}
+
+/** The project folder of an entry file: the nearest folder above it with a package.json or a .git, else its own folder. */
+export function projectRoot(entry: string): string {
+  const start = nodePath.dirname(realOrResolved(entry));
+  for (let dir = start; ; dir = nodePath.dirname(dir)) {
+    if (existsSync(nodePath.join(dir, "package.json")) || existsSync(nodePath.join(dir, ".git"))) return dir;
+    if (nodePath.dirname(dir) === dir) return start;
+  }
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return nodePath.resolve(path);
+  }
+}
+
+/** Whether an import target (that exists) lies inside one of the allowed folders, symbolic links followed. */
+function insideRoots(target: string, access: ImportAccess): boolean {
+  const real = realOrResolved(target);
+  return access.roots.some((root) => real === root || real.startsWith(root.endsWith(nodePath.sep) ? root : root + nodePath.sep));
+}
+
+function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag, stack: string[], access: ImportAccess | null, importSpan?: Span): SourceFile | undefined {
   // The cycle check comes first: a file on the import stack is already in `program.files` (it is
   // registered before its imports load), and returning it would hide the cycle.
   if (stack.includes(path)) {
@@ -121,7 +152,16 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   for (const item of file.items) {
     if (item.kind !== "import") continue;
     const target = nodePath.isAbsolute(item.path) ? nodePath.normalize(item.path) : nodePath.normalize(nodePath.join(nodePath.dirname(path), item.path));
-    const imported = loadFile(target, host, program, bag, [...stack, path], item.pathSpan);
+    // Checked before anything is read: only .vpae files, and only inside the project.
+    if (!target.endsWith(".vpae")) {
+      bag.report(D.importNotVpae, [`'${item.path}'`], item.pathSpan);
+      continue;
+    }
+    if (access && existsSync(target) && !insideRoots(target, access)) {
+      bag.report(D.importOutsideProject, [`'${item.path}'`, `'${access.roots[0]}'`], item.pathSpan, { hint: access.roots.length > 1 ? `allowed: ${access.roots.join(", ")}; --import-root DIR allows another folder` : "--import-root DIR allows another folder" });
+      continue;
+    }
+    const imported = loadFile(target, host, program, bag, [...stack, path], access, item.pathSpan);
     if (!imported) continue;
     const importedNames = program.scopes.get(target)!;
     for (const [n, d] of importedNames) {
@@ -164,9 +204,9 @@ function parseCached(path: string, text: string, bag: DiagnosticBag): SourceFile
   return file;
 }
 
-export function loadProgram(entry: string, host: Host, bag: DiagnosticBag): Program {
+export function loadProgram(entry: string, host: Host, bag: DiagnosticBag, access: ImportAccess | null = null): Program {
   const program: Program = { files: new Map(), sources: new Map(), scopes: new Map(), fileScopes: new Map() };
-  loadFile(entry, host, program, bag, []);
+  loadFile(entry, host, program, bag, [], access);
   return program;
 }
 
@@ -394,12 +434,18 @@ export interface CompileOptions {
   sweeps?: boolean;
   /** Extra sources to show in code frames (--set, --params). */
   sources?: Map<string, string>;
+  /**
+   * Folders beyond the entry file's project that imports may read (`--import-root`). Imports are
+   * confined to the project whenever files come from the disk (the default host).
+   */
+  importRoots?: string[];
 }
 
 export function compileFile(entry: string, options: CompileOptions = {}): CompileResult {
   const bag = new DiagnosticBag();
   const host = options.host ?? nodeHost;
-  const program = loadProgram(entry, host, bag);
+  const access = host === nodeHost || options.importRoots !== undefined ? { roots: [projectRoot(entry), ...(options.importRoots ?? []).map(realOrResolved)] } : null;
+  const program = loadProgram(entry, host, bag, access);
   for (const [k, v] of options.sources ?? []) program.sources.set(k, v);
   const result: CompileResult = { program, plans: [], sweeps: [], diagnostics: bag.items };
   const file = program.files.get(entry);

@@ -56,6 +56,8 @@ export const D = {
   unknownOverride: e("VPAE2022", "cannot set {0}: {1}", "A `--set` or `--params` override must name a parameter or an existing setting path."),
   outOfRange: e("VPAE2023", "{0}", "The value is outside the range this setting allows."),
   unusedParam: e("VPAE2024", "parameter {0} is never used", "A declared parameter that no value refers to is probably a typo in a reference.", "warning"),
+  importNotVpae: e("VPAE2025", "import {0} does not name a .vpae file", "An `import` reads another `.vpae` source file and nothing else: its path must end in `.vpae`. vpae does not open the named file, so nothing of its content can appear in a message."),
+  importOutsideProject: e("VPAE2026", "import {0} is outside the project folder {1}", "An `import` may only read `.vpae` files inside the project: the nearest folder above the entry file that holds a `package.json` or a `.git`, or else the entry file's own folder. Symbolic links are followed before the check, so a link cannot lead out. To allow another folder, pass `--import-root DIR` (repeatable)."),
 
   // ---- 21xx method semantics ----
   unknownRole: e("VPAE2101", "unknown role {0}", "Roles are `teacher`, `student`, and the names of `fake_score` and `discriminator` blocks."),

@@ -12,6 +12,7 @@ import { option, options } from "./args.js";
 export const overrideOptions: Record<string, OptionSpec> = {
   set: { value: true, repeat: true, valueName: "PATH=VALUE", help: "override a parameter or setting (repeatable), e.g. --set lr=2e-6" },
   params: { value: true, valueName: "FILE.yaml", help: "override parameters/settings from a YAML mapping" },
+  "import-root": { value: true, repeat: true, valueName: "DIR", help: "let imports read .vpae files under DIR too (default: only inside the entry file's project)" },
 };
 
 export interface Io {
@@ -61,11 +62,12 @@ export async function compileWithFlags(file: string, args: ParsedArgs, extra: { 
   const bag = new DiagnosticBag();
   const sources = new Map<string, string>();
   const overrides = await readOverrides(args, bag, sources);
+  const importRoots = options(args, "import-root");
   if (bag.hasErrors()) {
-    const empty = compileFile(file, { sweeps: false, overrides: [], ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
+    const empty = compileFile(file, { sweeps: false, overrides: [], importRoots, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
     return { result: { ...empty, plans: [], sweeps: [] }, diagnostics: [...bag.items], sources: new Map([...sources, ...empty.program.sources]) };
   }
-  const result = compileFile(file, { overrides, sources, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
+  const result = compileFile(file, { overrides, sources, importRoots, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
   return { result, diagnostics: [...bag.items, ...result.diagnostics], sources: result.program.sources };
 }
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { runCli, MINIMAL } from "../helpers.js";
 import { caseNames, readCase } from "../compiler/diagnostics/expectations.js";
 import { D } from "../../compiler/diagnostics/catalog.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const CASES = "test/compiler/diagnostics/cases";
@@ -148,4 +148,46 @@ test("--set problems are diagnostics (exit 1), shown in the --set text", () => {
   assert.match(r.stderr, /^--set\[1\]:1:1: error\[VPAE2022\]: cannot set phase\.distil\.steps/m);
   assert.match(r.stderr, /1 │ phase\.distil\.steps=3/);
   assert.match(r.stderr, /hint: did you mean 'phase\.distill\.steps'\?/);
+});
+
+test("imports read .vpae files inside the project only: other files are never opened, symbolic links are followed, --import-root widens", () => {
+  const outside = tmp({ "shared.vpae": "template shared_base {\n  world { frames = 4  size = 8 }\n}\n", "secret.txt": "TOP SECRET LINE\n" });
+  const proj = path.join(outside, "proj");
+  mkdirSync(proj);
+  writeFileSync(path.join(proj, "package.json"), "{}\n");
+  mkdirSync(path.join(proj, "sub"));
+  const body = (imp: string) => `import "${imp}"\n\nexperiment x extends shared_base {\n  teacher {\n    init = checkpoint("t.safetensors")\n    arch { width = 32  depth = 2  heads = 2 }\n  }\n  student { init = teacher }\n  phase p {\n    steps = 1\n    optimizer student { lr = 1e-4 }\n    loss c_sds { }\n  }\n}\n`;
+  // not a .vpae file: refused without reading it
+  writeFileSync(path.join(proj, "sub", "txt.vpae"), body("../../secret.txt"));
+  let r = runCli(["check", path.join(proj, "sub", "txt.vpae")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /txt\.vpae:1:8: error\[VPAE2025\]: import '\.\.\/\.\.\/secret\.txt' does not name a \.vpae file/);
+  assert.doesNotMatch(r.stderr + r.stdout, /TOP SECRET/);
+  // a .vpae file above the project folder (the nearest package.json), from a file one folder down
+  writeFileSync(path.join(proj, "sub", "up.vpae"), body("../../shared.vpae"));
+  r = runCli(["check", path.join(proj, "sub", "up.vpae")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /up\.vpae:1:8: error\[VPAE2026\]: import '\.\.\/\.\.\/shared\.vpae' is outside the project folder '.*proj'/);
+  assert.match(r.stderr, /hint: --import-root DIR allows another folder/);
+  assertNoStackTrace(r.stderr);
+  // a symbolic link inside the project that leads out is refused too
+  symlinkSync(path.join(outside, "shared.vpae"), path.join(proj, "link.vpae"));
+  writeFileSync(path.join(proj, "viaLink.vpae"), body("link.vpae"));
+  r = runCli(["check", path.join(proj, "viaLink.vpae")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error\[VPAE2026\]: import 'link\.vpae' is outside the project folder/);
+  // widened explicitly: both compile
+  for (const f of ["up.vpae", "viaLink.vpae"]) {
+    const ok = runCli(["check", path.join(proj, f.startsWith("up") ? "sub" : "", f), "--import-root", outside]);
+    assert.equal(ok.status, 0, ok.stderr);
+  }
+  // without a package.json or .git above it, the entry file's own folder is the project
+  const loose = tmp({ "b.vpae": "template shared_base {\n  world { frames = 4  size = 8 }\n}\n" });
+  mkdirSync(path.join(loose, "inner"));
+  writeFileSync(path.join(loose, "inner", "a.vpae"), body("../b.vpae"));
+  writeFileSync(path.join(loose, "a2.vpae"), body("b.vpae"));
+  if (!existsSync(path.join(path.dirname(loose), "package.json")) && !existsSync(path.join(path.dirname(loose), ".git"))) {
+    assert.match(runCli(["check", path.join(loose, "inner", "a.vpae")]).stderr, /error\[VPAE2026\]/);
+    assert.equal(runCli(["check", path.join(loose, "a2.vpae")]).status, 0);
+  }
 });
