@@ -19,7 +19,8 @@ import { parse } from "../grammar/index.js";
 import type { Block, Comment, Entry, Expr, Item, Name, SourceFile, Span } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
 import { cstToAst, tokenSpan } from "./syntax/to-ast.js";
-import { reportLexErrors, reportParseErrors } from "./syntax/from-chevrotain.js";
+import { reportSyntax } from "./syntax/from-chevrotain.js";
+import { reportLongExpressions } from "./syntax/limits.js";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 
 const INDENT = "  ";
@@ -38,12 +39,11 @@ export interface ParsedSource {
 export function parseSource(path: string, text: string): ParsedSource {
   const bag = new DiagnosticBag();
   const parsed = parse(text);
-  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
+  reportSyntax(path, text, parsed, bag);
   // The reporters fold follow-on errors into one message; any raw error at all still means "do not print".
-  if (bag.hasErrors() || parsed.lexErrors.length > 0 || parsed.parseErrors.length > 0) return { diagnostics: bag.items };
+  if (bag.hasErrors() || parsed.lexErrors.length > 0 || parsed.parseErrors.length > 0 || parsed.tooDeep) return { diagnostics: bag.items };
   const file = cstToAst(parsed.cst, path, text, bag);
-  if (bag.hasErrors()) return { diagnostics: bag.items };
+  if (bag.hasErrors() || reportLongExpressions(file, bag)) return { diagnostics: bag.items };
   file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
   return { file, diagnostics: bag.items };
 }

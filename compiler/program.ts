@@ -7,7 +7,8 @@ import { parse, parseExpression } from "../grammar/index.js";
 import type { ExperimentDecl, Expr, Item, SourceFile, Span, SweepDecl } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
 import { cstToAst, cstToExpr, tokenSpan } from "./syntax/to-ast.js";
-import { reportLexErrors, reportParseErrors } from "./syntax/from-chevrotain.js";
+import { reportSyntax } from "./syntax/from-chevrotain.js";
+import { reportLongExpressions } from "./syntax/limits.js";
 import { D, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { didYouMean } from "./diagnostics/suggest.js";
 import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, treePaths, type ExperimentTree, type FileScope } from "./tree.js";
@@ -195,10 +196,10 @@ function parseCached(path: string, text: string, bag: DiagnosticBag): SourceFile
   const parsed = parse(text);
   const before = bag.items.length;
   const errorsBefore = bag.errorCount;
-  reportLexErrors(path, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(path, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
+  reportSyntax(path, text, parsed, bag);
   if (bag.errorCount > errorsBefore) return undefined; // later phases would only repeat the syntax errors
   const file = cstToAst(parsed.cst, path, text, bag);
+  if (reportLongExpressions(file, bag)) return undefined;
   file.comments = parsed.comments.map((c) => ({ text: c.image, span: tokenSpan(path, c) }));
   if (bag.items.length === before) parseCache.set(path, { text, file });
   return file;
@@ -417,10 +418,11 @@ export function parseSetOverride(text: string, index: number, bag: DiagnosticBag
 export function parseExprText(text: string, file: string, bag: DiagnosticBag): Expr | undefined {
   const parsed = parseExpression(text);
   const before = bag.errorCount;
-  reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
-  reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
+  reportSyntax(file, text, parsed, bag);
   if (bag.errorCount > before) return undefined;
-  return cstToExpr(parsed.cst, file, bag, text);
+  const expr = cstToExpr(parsed.cst, file, bag, text);
+  if (expr && reportLongExpressions({ items: [expr] }, bag)) return undefined;
+  return expr;
 }
 
 // ---- the entry point ----

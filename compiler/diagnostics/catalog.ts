@@ -30,6 +30,8 @@ export const D = {
   invalidNumber: e("VPAE1007", "invalid number {0}", "Numbers are written like `3`, `0.5`, `.5`, `2e-6` or `1_000`; underscores only between digits."),
   invalidEscape: e("VPAE1008", "invalid escape sequence {0} in a string", "Strings accept `\\\\`, `\\\"`, `\\n` and `\\t`."),
   unexpectedInput: e("VPAE1009", "unexpected {0}", "Something follows where the construct was already complete (for example a second value after `=`)."),
+  nestingTooDeep: e("VPAE1010", "nested more than {0} levels deep here", "Brackets, blocks and chains of prefix operators (`-`, `not`) or `**` nest at most this deep: the parser descends one level per bracket or operator, and input nested deeper is refused before the parser runs, so the rest of the file is not checked. No experiment needs such depth; name intermediate values with `param` instead."),
+  expressionTooLong: e("VPAE1011", "expression of more than {0} operations", "One expression may chain at most this many operators (`a + b + c ...`): the compiler evaluates and prints expressions recursively. Split a long sum into parameters."),
 
   // ---- 2xxx names, values and structure ----
   importNotFound: e("VPAE2001", "cannot read imported file {0}", "An `import` path is resolved relative to the importing file. Check the path and that the file exists."),
@@ -105,6 +107,16 @@ export const D = {
 
 export type DiagnosticKey = keyof typeof D;
 
+/** Longest argument a message quotes whole; a longer one (a 2 MB name) is cut, saying how long it was. */
+export const MAX_ARGUMENT_LENGTH = 80;
+
+export function clipArgument(text: string): string {
+  if (text.length <= MAX_ARGUMENT_LENGTH) return text;
+  // a quoted name keeps its closing quote: 'aaaa...' (2000000 characters)
+  const quote = /['"]$/.test(text) ? text.slice(-1) : "";
+  return `${text.slice(0, MAX_ARGUMENT_LENGTH - 20)}...${quote} (${text.length} characters)`;
+}
+
 export function formatTemplate(template: string, args: readonly string[]): string {
-  return template.replace(/\{(\d+)\}/g, (_, i: string) => args[Number(i)] ?? "");
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => clipArgument(args[Number(i)] ?? ""));
 }

@@ -1,6 +1,9 @@
 import type { Span } from "../syntax/ast.js";
 import { D, formatTemplate, type CatalogEntry } from "./catalog.js";
 
+/** Longest hint shown whole (hints quote names, which can be arbitrarily long). */
+const MAX_HINT_LENGTH = 400;
+
 export interface Note {
   message: string;
   span?: Span;
@@ -24,7 +27,7 @@ export function diag(entry: CatalogEntry, args: readonly string[], span?: Span, 
     notes: extra?.notes ?? [],
   };
   if (span) d.span = span;
-  if (extra?.hint) d.hint = extra.hint;
+  if (extra?.hint) d.hint = extra.hint.length > MAX_HINT_LENGTH ? `${extra.hint.slice(0, MAX_HINT_LENGTH)}...` : extra.hint;
   return d;
 }
 

@@ -23,18 +23,34 @@ function paint(on: boolean, f: (s: string) => string, s: string): string {
 /** The code frame's bar, written as an escape: the bundled CLI stays ASCII, which node reads faster (scripts/bundle-cli.js). */
 const BAR = "\u2502";
 
+/** Widest source line a code frame shows; a longer line is cut to a window around the column. */
+export const FRAME_WIDTH = 100;
+
+/** The text of line `line` (1-based), found without splitting the whole text. */
+function lineOf(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf("\n", start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const end = text.indexOf("\n", start);
+  return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, "");
+}
+
 function frame(text: string, line: number, col: number, endLine: number, endCol: number, color: boolean): string[] {
-  const lines = text.split(/\r?\n/);
-  const src = lines[line - 1];
-  if (src === undefined) return [];
+  const full = lineOf(text, line);
+  if (full === undefined) return [];
   const gutter = String(line).length;
-  const width = endLine === line ? Math.max(1, endCol - col) : Math.max(1, src.length - col + 1);
-  const marker = " ".repeat(Math.max(0, col - 1)) + "^" + "~".repeat(Math.max(0, width - 1));
-  return [
-    `${" ".repeat(gutter)} ${BAR}`,
-    `${String(line)} ${BAR} ${src.replace(/\t/g, " ")}`,
-    `${" ".repeat(gutter)} ${BAR} ${paint(color, ansi.red, marker)}`,
-  ];
+  // a window of FRAME_WIDTH characters that starts a little before the column, marked "..." where cut
+  const from = full.length <= FRAME_WIDTH || col - 1 < FRAME_WIDTH - 30 ? 0 : Math.max(0, Math.min(col - 1 - 20, full.length - FRAME_WIDTH));
+  const to = Math.min(full.length, from + FRAME_WIDTH);
+  const src = `${from > 0 ? "..." : ""}${full.slice(from, to).replace(/\t/g, " ")}${to < full.length ? "..." : ""}`;
+  const shift = from > 0 ? 3 - from : 0;
+  const start = Math.max(0, col - 1 + shift);
+  const width = endLine === line ? Math.max(1, endCol - col) : Math.max(1, full.length - col + 1);
+  const marker = " ".repeat(start) + "^" + "~".repeat(Math.max(0, Math.min(width, src.length - start) - 1));
+  return [`${" ".repeat(gutter)} ${BAR}`, `${String(line)} ${BAR} ${src}`, `${" ".repeat(gutter)} ${BAR} ${paint(color, ansi.red, marker)}`];
 }
 
 export function renderHuman(list: readonly Diagnostic[], opts: RenderOptions): string {

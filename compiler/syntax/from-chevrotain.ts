@@ -1,5 +1,6 @@
 // Lexer and parser errors (raw chevrotain values) -> diagnostics, as Langium converts them.
 import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
+import { MAX_NESTING, type ParseResult } from "../../grammar/index.js";
 import type { Span } from "./ast.js";
 import { tokenSpan } from "./to-ast.js";
 import { D, type DiagnosticBag } from "../diagnostics/diagnostic.js";
@@ -130,4 +131,17 @@ export function reportParseErrors(
     else if (expected === "") bag.report(D.unexpectedInput, [found], span);
     else bag.report(D.unexpectedToken, [expected, found], span);
   }
+}
+
+/**
+ * Every syntax problem of a parse as diagnostics: lexer errors, parser errors, and input nested too
+ * deeply to parse (then the parser did not run, and that is the only syntax error reported).
+ */
+export function reportSyntax(file: string, text: string, parsed: ParseResult, bag: DiagnosticBag): void {
+  reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
+  if (parsed.tooDeep) {
+    bag.report(D.nestingTooDeep, [String(MAX_NESTING)], tokenSpan(file, parsed.tooDeep));
+    return;
+  }
+  reportParseErrors(file, text, parsed.tokens, parsed.parseErrors, bag, parsed.lexErrors);
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { runCli, MINIMAL } from "../helpers.js";
 import { caseNames, readCase } from "../compiler/diagnostics/expectations.js";
 import { D } from "../../compiler/diagnostics/catalog.js";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const CASES = "test/compiler/diagnostics/cases";
@@ -190,4 +190,35 @@ test("imports read .vpae files inside the project only: other files are never op
     assert.match(runCli(["check", path.join(loose, "inner", "a.vpae")]).stderr, /error\[VPAE2026\]/);
     assert.equal(runCli(["check", path.join(loose, "a2.vpae")]).status, 0);
   }
+});
+
+test("deep nesting, long chains and huge names get a diagnostic of bounded size, never an internal error; the other files are still checked", () => {
+  const ok = readFileSync(path.join(CASES, "..", "..", "..", "..", "experiments", "micro.vpae"), "utf8");
+  const files: Record<string, string> = {
+    "parens.vpae": `param x = ${"(".repeat(300)}1${")".repeat(300)}\n`,
+    "lists.vpae": `param x = ${"[".repeat(150)}1${"]".repeat(150)}\n`,
+    "blocks.vpae": `experiment e ${"{ a ".repeat(200)}${"}".repeat(200)}\n`,
+    "nots.vpae": `param x = ${"not ".repeat(3000)}true\n`,
+    "minus.vpae": `param x = ${"-".repeat(3000)}1\n`,
+    "power.vpae": `param x = ${"2 ** ".repeat(3000)}1\n`,
+    "sum.vpae": `param x = ${Array(5000).fill("1").join(" + ")}\nexperiment e { seed = x }\n`,
+    "name.vpae": `experiment e { seed = ${"a".repeat(2_000_000)} }\n`,
+  };
+  const dir = tmp(files);
+  writeFileSync(path.join(dir, "micro.vpae"), ok.replace(/import "lib\/toy.vpae"/, `import "${path.resolve("experiments/lib/toy.vpae")}"`));
+  const names = [...Object.keys(files), "micro.vpae"];
+  const r = runCli(["check", ...names.map((n) => path.join(dir, n)), "--import-root", path.resolve("experiments")]);
+  assert.equal(r.status, 1, r.stderr.slice(0, 2000));
+  assertNoStackTrace(r.stderr);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  for (const n of ["parens", "lists", "blocks", "nots", "minus", "power"]) assert.match(r.stderr, new RegExp(`${n}\\.vpae:1:\\d+: error\\[VPAE1010\\]: nested more than 64 levels deep here`));
+  assert.match(r.stderr, /sum\.vpae:1:11: error\[VPAE1011\]: expression of more than 1000 operations/);
+  assert.match(r.stderr, /name\.vpae:1:23: error\[VPAE2018\]: seed must be a whole number, not the name 'a{40,60}\.\.\.' \(\d{7} characters\)\n/);
+  assert.match(r.stdout, /ok {2}.*micro\.vpae/, "the good file is checked and reported beside the broken ones");
+  assert.ok(r.stderr.length < 8000, `diagnostics stay small: ${r.stderr.length} characters for a 2 MB name and 5,000-term sum`);
+  for (const line of r.stderr.split("\n")) assert.ok(line.length < 200, `code frames clip long lines: ${line.slice(0, 80)}...`);
+  const json = runCli(["check", ...names.map((n) => path.join(dir, n)), "--import-root", path.resolve("experiments"), "--json"]);
+  assert.equal(json.status, 1);
+  const doc = JSON.parse(json.stdout) as { diagnostics: { code: string }[] };
+  assert.ok(doc.diagnostics.some((d) => d.code === "VPAE1010") && doc.diagnostics.some((d) => d.code === "VPAE1011"), json.stdout.slice(0, 500));
 });
