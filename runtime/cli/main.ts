@@ -1,8 +1,9 @@
-// vpae command line: argv -> command -> exit code. 0 ok, 1 diagnostics (the input is wrong),
-// 2 usage errors and vpae's own bugs. No input, however broken, prints a JavaScript stack trace.
+// vpae command line: argv -> command -> exit code. 0 ok, 1 the input is wrong (diagnostics, or an
+// expected failure with its reason), 2 usage errors, 3 vpae's own bugs (with a report file). No input,
+// however broken, prints a JavaScript stack trace.
 import { helpFor, type OptionSpec } from "./args.js";
 import { processIo, type Io } from "./common.js";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+import { EXIT_BUG, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, UsageError, isExpected } from "./errors.js";
 import { COMPILER_VERSION } from "../../compiler/version.js";
 
 export interface CommandModule {
@@ -43,7 +44,7 @@ function topHelp(): string {
     "commands:",
     ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(13)} ${c.summary}`),
     "",
-    "exit codes: 0 ok, 1 problems in the input (diagnostics), 2 usage errors or a bug in vpae",
+    "exit codes: 0 ok, 1 problems in the input, its files or this machine, 2 usage errors, 3 a bug in vpae",
   ];
   return lines.join("\n") + "\n";
 }
@@ -52,28 +53,34 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const target = name === "help" ? rest[0] : undefined;
-    if (target && commands[target]) {
-      const c = await commands[target]!.load();
-      io.stdout(helpFor(c.usage, c.summary, c.spec));
-    } else io.stdout(topHelp());
+    if (target === undefined) {
+      io.stdout(topHelp());
+      return EXIT_OK;
+    }
+    if (!commands[target]) return noSuchCommand(target, io);
+    const c = await commands[target]!.load();
+    io.stdout(helpFor(c.usage, c.summary, c.spec));
     return EXIT_OK;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-V" || name === "-v") {
     io.stdout(`${COMPILER_VERSION}\n`);
     return EXIT_OK;
   }
   const command = commands[name];
-  if (!command) {
-    const { didYouMean } = await import("../../compiler/diagnostics/suggest.js");
-    const hint = didYouMean(name, Object.keys(commands));
-    io.stderr(`vpae: unknown command '${name}'${hint ? ` (${hint})` : ""}\n\n${topHelp()}`);
-    return EXIT_USAGE;
-  }
+  if (!command) return noSuchCommand(name, io);
   const c = await command.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.stdout(helpFor(c.usage, c.summary, c.spec));
     return EXIT_OK;
   }
+  return runCommand(name, c, rest, io);
+}
+
+/**
+ * Runs one command and turns what it throws into the exit code: a usage error (2, with the usage
+ * line), an expected failure (1, with its hint), anything else a bug (3, with a report file).
+ */
+export async function runCommand(name: string, c: CommandModule, rest: string[], io: Io): Promise<number> {
   try {
     return await c.run(rest, io);
   } catch (err) {
@@ -81,9 +88,36 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.stderr(`vpae ${name}: ${err.message}\nusage: ${c.usage}\n`);
       return EXIT_USAGE;
     }
+    if (isExpected(err)) {
+      io.stderr(`vpae ${name}: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ""}`);
+      return EXIT_DIAGNOSTICS;
+    }
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`vpae ${name}: internal error (this is a bug in vpae, not in your input): ${message}\n`);
+    const report = await bugReport(name, rest, err);
+    io.stderr(`vpae ${name}: internal error (this is a bug in vpae, not in your input): ${message}\n${report ? `  the details are in ${report}; please attach it to a bug report\n` : ""}`);
     if (process.env["VPAE_DEBUG"] && err instanceof Error) io.stderr(`${err.stack ?? ""}\n`);
-    return EXIT_USAGE;
+    return EXIT_BUG;
+  }
+}
+
+async function noSuchCommand(name: string, io: Io): Promise<number> {
+  const { didYouMean } = await import("../../compiler/diagnostics/suggest.js");
+  const hint = didYouMean(name, Object.keys(commands));
+  io.stderr(`vpae: no such command '${name}'${hint ? ` (${hint})` : ""}; \`vpae help\` lists the commands\n`);
+  return EXIT_USAGE;
+}
+
+/** Writes what a bug report needs (version, command line, stack) to a file; its path, or null if it cannot be written. */
+async function bugReport(command: string, args: string[], err: unknown): Promise<string | null> {
+  const { writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const file = join(tmpdir(), `vpae-bug-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}.txt`);
+  const text = [`vpae ${COMPILER_VERSION}, node ${process.version}, ${process.platform} ${process.arch}`, `command: vpae ${[command, ...args].join(" ")}`, `cwd: ${process.cwd()}`, "", err instanceof Error ? (err.stack ?? err.message) : String(err), ""].join("\n");
+  try {
+    writeFileSync(file, text);
+    return file;
+  } catch {
+    return null;
   }
 }

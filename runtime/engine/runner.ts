@@ -23,7 +23,10 @@ import { join, resolve } from "node:path";
 import { mkdirSync } from "node:fs";
 
 /** A problem that stops a run with a message for the user (not a bug). */
-export class RunError extends Error {}
+/** A run that cannot go on for a reason the user can act on (not a bug): the CLI prints it and exits 1. */
+export class RunError extends Error {
+  readonly expected = true;
+}
 
 export interface RunControl {
   /** Set by the first Ctrl-C (or the TUI's `q`): stop at the next step boundary, after a checkpoint. */

@@ -63,6 +63,23 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   return out;
 }
 
+/** A backend that was asked for by name and cannot run here (not a bug): the CLI prints it with the hint and exits 1. */
+export class BackendError extends Error {
+  readonly expected = true;
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What to do about a backend that is not usable, by name. */
+const BACKEND_HINTS: Partial<Record<Exclude<BackendPreference, "auto">, string>> = {
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu is optional: its install step downloads libtensorflow with CUDA, which needs internet access and an NVIDIA driver; see docs/runtime.md. --backend wasm runs everywhere",
+  tensorflow: "@tensorflow/tfjs-node is optional: its install step downloads libtensorflow, which needs internet access; see docs/runtime.md. --backend wasm runs everywhere",
+};
+
 let current: BackendInfo | undefined;
 
 /**
@@ -78,13 +95,13 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
   for (const name of order) {
     const probe = probes.find((p) => p.name === name)!;
     if (!probe.usable) {
-      if (preference !== "auto") throw new Error(`backend ${name} is not usable here: ${probe.detail}`);
+      if (preference !== "auto") throw new BackendError(`backend ${name} is not usable here: ${probe.detail}`, BACKEND_HINTS[name]);
       continue;
     }
     const tfjsBackend = name === "tensorflow-gpu" || name === "tensorflow" ? "tensorflow" : name;
     const ok = await tf.setBackend(tfjsBackend);
     if (!ok) {
-      if (preference !== "auto") throw new Error(`backend ${name} failed to initialise`);
+      if (preference !== "auto") throw new BackendError(`backend ${name} failed to initialise`, BACKEND_HINTS[name]);
       continue;
     }
     await tf.ready();
@@ -92,5 +109,5 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
     current = { name, tfjsBackend, detail: probe.detail, reason: preference === "auto" ? (skipped.length ? `the first usable one; skipped ${skipped.join("; ")}` : "the first choice") : "requested" };
     return current;
   }
-  throw new Error("no tfjs backend is usable (not even cpu)");
+  throw new BackendError("no tfjs backend is usable (not even cpu)", "npm ci installs the wasm and cpu backends; `vpae doctor` shows what each backend lacks");
 }

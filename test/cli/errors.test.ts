@@ -125,7 +125,7 @@ test("a directory instead of a file: exit 1, VPAE5001 saying it is a directory",
 
 test("usage errors exit 2 with the usage line: unknown command, unknown option, missing file argument", () => {
   const cases: [string[], RegExp][] = [
-    [["chek", "a.vpae"], /unknown command 'chek' \(did you mean 'check'\?\)/],
+    [["chek", "a.vpae"], /no such command 'chek' \(did you mean 'check'\?\)/],
     [["check", `${CASES}/bad-tap.vpae`, "--jsn"], /vpae check: unknown option --jsn\nusage: vpae check /],
     [["check"], /vpae check: check needs at least one \.vpae file\nusage: /],
     [["compile"], /vpae compile: compile takes exactly one \.vpae file\nusage: /],
@@ -221,4 +221,31 @@ test("deep nesting, long chains and huge names get a diagnostic of bounded size,
   assert.equal(json.status, 1);
   const doc = JSON.parse(json.stdout) as { diagnostics: { code: string }[] };
   assert.ok(doc.diagnostics.some((d) => d.code === "VPAE1010") && doc.diagnostics.some((d) => d.code === "VPAE1011"), json.stdout.slice(0, 500));
+});
+
+test("commands that do not exist, --version and -V, expected failures and bugs each have their exit code and message", async () => {
+  for (const args of [["nosuch"], ["help", "nosuch"], ["help", "chek"]]) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, new RegExp(`^vpae: no such command '${args.at(-1)}'.*\`vpae help\` lists the commands\n$`));
+    assertNoStackTrace(r.stderr);
+  }
+  assert.match(runCli(["help", "chek"]).stderr, /did you mean 'check'/);
+  for (const flag of ["--version", "-V"]) assert.match(runCli([flag]).stdout, /^\d+\.\d+\.\d+\n$/);
+  // an optional backend that is not installed: the user's machine, not a bug
+  const gpu = runCli(["run", "experiments/micro.vpae", "--backend", "tensorflow-gpu", "--no-tui", "--runs-dir", mkdtempSync(path.join(tmpdir(), "vpae-gpu-"))]);
+  assert.equal(gpu.status, 1, gpu.stderr);
+  assert.match(gpu.stderr, /^vpae run: backend tensorflow-gpu is not usable here: not installed\n  hint: @tensorflow\/tfjs-node-gpu is optional: .*libtensorflow.*--backend wasm runs everywhere\n$/);
+  // a real bug: exit 3, the message, and a report file with the stack
+  const { runCommand } = await import("../../runtime/cli/main.js");
+  let err = "";
+  const io = { stdout: () => undefined, stderr: (t: string) => void (err += t), color: false };
+  const code = await runCommand("demo", { usage: "vpae demo", summary: "", spec: {}, run: () => Promise.reject(new TypeError("x is undefined")) }, ["a"], io);
+  assert.equal(code, 3);
+  const m = /^vpae demo: internal error \(this is a bug in vpae, not in your input\): x is undefined\n  the details are in (\S+); please attach it to a bug report\n$/.exec(err);
+  assert.ok(m, err);
+  const report = readFileSync(m[1]!, "utf8");
+  assert.match(report, /^vpae \d+\.\d+\.\d+, node v\d+/);
+  assert.match(report, /command: vpae demo a\n/);
+  assert.match(report, /TypeError: x is undefined\n\s+at /);
 });

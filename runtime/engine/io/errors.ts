@@ -14,6 +14,8 @@ export type IoErrorKind =
 
 export class IoError extends Error {
   override readonly name = "IoError";
+  /** A problem with the user's files, not a bug: the CLI prints the message and exits 1. */
+  readonly expected = true;
 
   constructor(
     /** The file or folder the problem is about. */
