@@ -14,9 +14,7 @@ export function readParamsFile(path: string, text: string, bag: DiagnosticBag): 
     const b = lc.linePos(end);
     return { file: path, start, end, line: a.line, col: a.col, endLine: b.line, endCol: b.col };
   };
-  for (const err of doc.errors) {
-    bag.report(D.paramsFile, [`YAML: ${err.message.split("\n")[0]}`], spanAt(err.pos[0], err.pos[1]));
-  }
+  for (const err of doc.errors) bag.report(D.paramsFile, [yamlProblem(err.code)], spanAt(err.pos[0], err.pos[1]));
   if (doc.errors.length > 0) return [];
   const out: Override[] = [];
   const root = doc.contents;
@@ -53,6 +51,27 @@ export function readParamsFile(path: string, text: string, bag: DiagnosticBag): 
   };
   walk(root, []);
   return out;
+}
+
+/** The YAML parser's error codes in vpae's words (its own messages name its API, not the user's file). */
+const YAML_PROBLEMS: Record<string, string> = {
+  MULTIPLE_DOCS: "the file holds more than one YAML document (a `---` line); --params takes one mapping",
+  DUPLICATE_KEY: "this name appears twice in the mapping",
+  BAD_INDENT: "the indentation does not fit the lines around it, or a [ or { is not closed",
+  TAB_AS_INDENT: "a tab indents this line; YAML indents with spaces",
+  MISSING_CHAR: "a closing bracket, brace or quote is missing",
+  BLOCK_IN_FLOW: "a `name: value` line inside [ ] or { } (is a bracket left open?)",
+  MULTILINE_IMPLICIT_KEY: "a name runs over more than one line (is a bracket or quote left open?)",
+  BLOCK_AS_IMPLICIT_KEY: "a nested block where a name was expected",
+  UNEXPECTED_TOKEN: "unexpected character here",
+  BAD_SCALAR_START: "a value cannot start with this character (quote it)",
+  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string",
+  KEY_OVER_1024_CHARS: "a name longer than 1,024 characters",
+  NON_STRING_KEY: "a name must be plain text",
+};
+
+function yamlProblem(code: string): string {
+  return `not valid YAML: ${YAML_PROBLEMS[code] ?? "anchors, aliases, tags and directives are not for --params files, and the text here does not parse"}`;
 }
 
 function convert(node: Node | null, span: Span, name: string, bag: DiagnosticBag): { expr: Expr; raw?: string } | undefined {

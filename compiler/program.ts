@@ -175,7 +175,7 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
 }
 
 /** Why a path on disk could not be read, in words (for the hint of VPAE5001 / VPAE2001). */
-function unreadableReason(path: string, imported: boolean): string | undefined {
+export function unreadableReason(path: string, imported: boolean): string | undefined {
   try {
     if (statSync(path).isDirectory()) return "it is a directory; name a .vpae file in it";
     return undefined;

@@ -107,14 +107,19 @@ export const D = {
 
 export type DiagnosticKey = keyof typeof D;
 
-/** Longest argument a message quotes whole; a longer one (a 2 MB name) is cut, saying how long it was. */
-export const MAX_ARGUMENT_LENGTH = 80;
+/** Longest quoted name a message shows whole; a longer one (a 2 MB name) is cut, saying how long it was. */
+export const MAX_QUOTED_LENGTH = 60;
+/** Longest message argument; no message needs more. */
+const MAX_ARGUMENT_LENGTH = 1000;
 
+/** An argument with its long quoted parts cut: 'aaaa...' (2000000 characters). */
 export function clipArgument(text: string): string {
-  if (text.length <= MAX_ARGUMENT_LENGTH) return text;
-  // a quoted name keeps its closing quote: 'aaaa...' (2000000 characters)
-  const quote = /['"]$/.test(text) ? text.slice(-1) : "";
-  return `${text.slice(0, MAX_ARGUMENT_LENGTH - 20)}...${quote} (${text.length} characters)`;
+  const long = new RegExp(`'([^']{${MAX_QUOTED_LENGTH + 1},})'|"([^"]{${MAX_QUOTED_LENGTH + 1},})"`, "g");
+  const clipped = text.replace(long, (m: string, a?: string, b?: string) => {
+    const inner = a ?? b ?? "";
+    return `${m[0]}${inner.slice(0, MAX_QUOTED_LENGTH - 10)}...${m[0]} (${inner.length} characters)`;
+  });
+  return clipped.length > MAX_ARGUMENT_LENGTH ? `${clipped.slice(0, MAX_ARGUMENT_LENGTH)}...` : clipped;
 }
 
 export function formatTemplate(template: string, args: readonly string[]): string {

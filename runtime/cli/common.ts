@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { DiagnosticBag, type Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import { renderHuman, renderJson } from "../../compiler/diagnostics/render.js";
-import { compileFile, parseSetOverride, type CompileResult, type Override } from "../../compiler/program.js";
+import { compileFile, parseSetOverride, unreadableReason, type CompileResult, type Override } from "../../compiler/program.js";
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Plan } from "../../compiler/plan/schema.js";
 import { UsageError } from "./errors.js";
@@ -44,7 +44,10 @@ export async function readOverrides(args: ParsedArgs, bag: DiagnosticBag, source
     } catch {
       text = undefined;
     }
-    if (text === undefined) bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${paramsPath}'`]);
+    if (text === undefined) {
+      const why = unreadableReason(paramsPath, false);
+      bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${paramsPath}'`], undefined, why ? { hint: why } : undefined);
+    }
     else {
       sources.set(paramsPath, text);
       const { readParamsFile } = await import("../../compiler/params-file.js");

@@ -1,7 +1,7 @@
 // check / compile / help through the real CLI in a child process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, MINIMAL, tempDir } from "../helpers.js";
 
@@ -41,6 +41,7 @@ test("compile --list shows every member with its changed values and plan hash", 
 
 test("compile -o writes the plan; --member picks a sweep member; --format yaml works", () => {
   const dir = tempDir({ "s.vpae": SWEEP });
+  mkdirSync(join(dir, "out"));
   const out = join(dir, "out", "plan.json");
   const r = runCli(["compile", join(dir, "s.vpae"), "-o", out]);
   assert.equal(r.status, 0, r.stderr);

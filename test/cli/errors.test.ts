@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { runCli, MINIMAL } from "../helpers.js";
 import { caseNames, readCase } from "../compiler/diagnostics/expectations.js";
 import { D } from "../../compiler/diagnostics/catalog.js";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const CASES = "test/compiler/diagnostics/cases";
@@ -213,7 +213,7 @@ test("deep nesting, long chains and huge names get a diagnostic of bounded size,
   assert.doesNotMatch(r.stderr, /internal error/);
   for (const n of ["parens", "lists", "blocks", "nots", "minus", "power"]) assert.match(r.stderr, new RegExp(`${n}\\.vpae:1:\\d+: error\\[VPAE1010\\]: nested more than 64 levels deep here`));
   assert.match(r.stderr, /sum\.vpae:1:11: error\[VPAE1011\]: expression of more than 1000 operations/);
-  assert.match(r.stderr, /name\.vpae:1:23: error\[VPAE2018\]: seed must be a whole number, not the name 'a{40,60}\.\.\.' \(\d{7} characters\)\n/);
+  assert.match(r.stderr, /name\.vpae:1:23: error\[VPAE2018\]: seed must be a whole number, not the name 'a{50}\.\.\.' \(2000000 characters\)\n/);
   assert.match(r.stdout, /ok {2}.*micro\.vpae/, "the good file is checked and reported beside the broken ones");
   assert.ok(r.stderr.length < 8000, `diagnostics stay small: ${r.stderr.length} characters for a 2 MB name and 5,000-term sum`);
   for (const line of r.stderr.split("\n")) assert.ok(line.length < 200, `code frames clip long lines: ${line.slice(0, 80)}...`);
@@ -248,4 +248,39 @@ test("commands that do not exist, --version and -V, expected failures and bugs e
   assert.match(report, /^vpae \d+\.\d+\.\d+, node v\d+/);
   assert.match(report, /command: vpae demo a\n/);
   assert.match(report, /TypeError: x is undefined\n\s+at /);
+});
+
+test("-o to a folder, to a missing folder or to an unwritable place; fmt - reads standard input; --samples 0; a missing --params file", () => {
+  const dir = tmp({});
+  mkdirSync(path.join(dir, "out"));
+  const micro = "experiments/micro.vpae";
+  let r = runCli(["compile", micro, "-o", path.join(dir, "out")]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^vpae compile: '.*out' is a folder; -o takes a file name \(for example .*out\/plan\.json\)\n/);
+  r = runCli(["compile", micro, "-o", path.join(dir, "no", "such", "p.json")]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^vpae compile: cannot write .*no\/such\/p\.json: the folder .*no\/such does not exist\n {2}hint: create it first/);
+  assert.ok(!existsSync(path.join(dir, "no")), "no folder is created");
+  r = runCli(["compile", micro, "-o", "/proc/vpae-plan.json"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^vpae compile: cannot write \/proc\/vpae-plan\.json: /);
+  assertNoStackTrace(r.stderr);
+  assert.deepEqual(readdirSync(path.join(dir, "out")), [], "no temporary file is left behind");
+  // fmt - : standard input, printed; with --write it is refused
+  const text = readFileSync(micro, "utf8");
+  const fmt = runCli(["fmt", "-"], { input: text });
+  assert.equal(fmt.status, 0, fmt.stderr);
+  assert.equal(fmt.stdout, runCli(["fmt", micro]).stdout);
+  const broken = runCli(["fmt", "-"], { input: "experiment e {\n  seed = \n}\n" });
+  assert.equal(broken.status, 1);
+  assert.match(broken.stderr, /^<stdin>:3:1: error\[VPAE1002\]/);
+  assert.equal(runCli(["fmt", "--write", "-"]).status, 2);
+  // --samples 0 says so
+  const samples = runCli(["eval", "experiments/checkpoints/teacher.safetensors", "--samples", "0"]);
+  assert.equal(samples.status, 2);
+  assert.match(samples.stderr, /--samples 0 would score no clip; give 1 or more/);
+  // a --params file that does not exist
+  const params = runCli(["check", micro, "--params", path.join(dir, "missing.yaml")]);
+  assert.equal(params.status, 1);
+  assert.match(params.stderr, /error\[VPAE5001\]: cannot read '.*missing\.yaml'\n {2}hint: no such file/);
 });

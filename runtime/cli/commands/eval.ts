@@ -23,10 +23,23 @@ export async function parseCounts(text: string | undefined, what: string, comman
   return list;
 }
 
+/** Most clips a command generates and scores at once (they are held in memory together). */
+export const MAX_SAMPLES = 4096;
+
+/** `--samples N`: one whole number of clips, from 1 to MAX_SAMPLES. */
+export function parseSamples(text: string | undefined, command: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text.trim());
+  if (text.trim() === "" || !Number.isInteger(n)) throw new UsageError(`--samples takes a whole number of clips, not '${text}'`, command);
+  if (n < 1) throw new UsageError(`--samples ${text} would score no clip; give 1 or more`, command);
+  if (n > MAX_SAMPLES) throw new UsageError(`--samples is at most ${MAX_SAMPLES} (the clips are generated and scored in memory at once), not ${text}`, command);
+  return n;
+}
+
 export async function runEval(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("eval", argv, evalSpec);
   const nfes = await parseCounts(option(args, "nfe"), "--nfe", "eval");
-  const samples = (await parseCounts(option(args, "samples"), "--samples", "eval"))?.[0];
+  const samples = parseSamples(option(args, "samples"), "eval");
   const opened = await openTrainedFromArgs(args, io, "eval");
   if (!opened) return EXIT_DIAGNOSTICS;
   const { trained, backend, clips } = opened;

@@ -1,6 +1,7 @@
 // vpae fmt <files...>: print .vpae files in canonical form (compiler/format.ts). One file without flags
 // prints the formatted text; --check only reports files that are not canonical; --write rewrites them.
-// A file with syntax errors is reported like `vpae check` reports it and is never written.
+// A file with syntax errors is reported like `vpae check` reports it and is never written. `-` reads
+// the text from standard input (named <stdin> in messages) and prints it formatted.
 import { readFileSync } from "node:fs";
 import { flag, parseArgs, type OptionSpec } from "../args.js";
 import { printDiagnostics, type Io } from "../common.js";
@@ -13,7 +14,7 @@ export const fmtSpec: Record<string, OptionSpec> = {
   check: { help: "print the files that are not in canonical form and exit 1 if there are any; change nothing" },
   write: { short: "w", help: "rewrite files that are not in canonical form in place (atomically) and list them" },
 };
-export const fmtUsage = "vpae fmt <file.vpae> | vpae fmt --check <file.vpae...> | vpae fmt --write <file.vpae...>";
+export const fmtUsage = "vpae fmt <file.vpae|-> | vpae fmt --check <file.vpae...> | vpae fmt --write <file.vpae...>";
 export const fmtSummary =
   "Print .vpae files in canonical form: two-space indentation, one entry per line, comments kept. Without flags, prints the one file given.";
 
@@ -24,10 +25,13 @@ interface Outcome {
   diagnostics: Diagnostic[];
 }
 
+/** Standard input's name in messages. */
+const STDIN = "<stdin>";
+
 function formatFile(file: string): Outcome {
   let source: string;
   try {
-    source = readFileSync(file, "utf8");
+    source = readFileSync(file === STDIN ? 0 : file, "utf8");
   } catch {
     const bag = new DiagnosticBag();
     bag.report(D.fileNotFound, [`'${file}'`]);
@@ -47,8 +51,9 @@ export async function runFmt(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("fmt", argv, fmtSpec);
   const check = flag(args, "check");
   const write = flag(args, "write");
-  const files = args.positionals;
-  if (files.length === 0) throw new UsageError("fmt needs at least one .vpae file", "fmt");
+  const files = args.positionals.map((f) => (f === "-" ? STDIN : f));
+  if (files.length === 0) throw new UsageError("fmt needs at least one .vpae file (or - for standard input)", "fmt");
+  if (files.includes(STDIN) && (write || files.length > 1)) throw new UsageError("- (standard input) is formatted alone and printed; --write needs files", "fmt");
   if (check && write) throw new UsageError("--check and --write exclude each other", "fmt");
   if (!check && !write && files.length > 1) {
     throw new UsageError(`fmt prints one file to stdout; for ${files.length} files use --check or --write`, "fmt");
@@ -70,7 +75,7 @@ export async function runFmt(argv: string[], io: Io): Promise<number> {
     }
     if (o.formatted === o.source) continue;
     changed.push(file);
-    if (write) writeFileAtomic(file, o.formatted);
+    if (write) writeFileAtomic(file, o.formatted, "--write");
     io.stdout(`${file}\n`);
   }
 

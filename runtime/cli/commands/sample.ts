@@ -4,7 +4,7 @@ import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
 import { clipsOption, openTrainedFromArgs, trainedOptions } from "../trained.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK } from "../errors.js";
-import { parseCounts } from "./eval.js";
+import { parseCounts, parseSamples } from "./eval.js";
 
 export const sampleSpec: Record<string, OptionSpec> = {
   nfe: { value: true, valueName: "N", help: "network evaluations per video (default: the model's own sampler)" },
@@ -20,7 +20,7 @@ export const sampleSummary = "Generate clips from a clip set's condition frames 
 export async function runSample(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("sample", argv, sampleSpec);
   const nfe = (await parseCounts(option(args, "nfe"), "--nfe", "sample"))?.[0];
-  const n = (await parseCounts(option(args, "samples"), "--samples", "sample"))?.[0] ?? 8;
+  const n = parseSamples(option(args, "samples"), "sample") ?? 8;
   const opened = await openTrainedFromArgs(args, io, "sample");
   if (!opened) return EXIT_DIAGNOSTICS;
   const { trained } = opened;
