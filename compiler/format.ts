@@ -19,7 +19,7 @@ import { parse } from "../grammar/index.js";
 import type { Block, Comment, Entry, Expr, Item, Name, SourceFile, Span } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
 import { cstToAst, tokenSpan } from "./syntax/to-ast.js";
-import { reportSyntax } from "./syntax/from-chevrotain.js";
+import { reportSyntax, textOf } from "./syntax/from-chevrotain.js";
 import { reportLongExpressions } from "./syntax/limits.js";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 
@@ -36,8 +36,10 @@ export interface ParsedSource {
  * that the AST conversion reports, such as `[a,,b]`) leaves `file` undefined, because the AST would not
  * hold everything the text says.
  */
-export function parseSource(path: string, text: string): ParsedSource {
+export function parseSource(path: string, raw: string): ParsedSource {
   const bag = new DiagnosticBag();
+  const text = textOf(path, raw, bag);
+  if (text === undefined) return { diagnostics: bag.items };
   const parsed = parse(text);
   reportSyntax(path, text, parsed, bag);
   // The reporters fold follow-on errors into one message; any raw error at all still means "do not print".

@@ -7,7 +7,7 @@ import { parse, parseExpression } from "../grammar/index.js";
 import type { ExperimentDecl, Expr, Item, SourceFile, Span, SweepDecl } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
 import { cstToAst, cstToExpr, tokenSpan } from "./syntax/to-ast.js";
-import { reportSyntax } from "./syntax/from-chevrotain.js";
+import { reportSyntax, textOf } from "./syntax/from-chevrotain.js";
 import { reportLongExpressions } from "./syntax/limits.js";
 import { D, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { didYouMean } from "./diagnostics/suggest.js";
@@ -126,7 +126,12 @@ function loadFile(path: string, host: Host, program: Program, bag: DiagnosticBag
   }
   // A lone `\r` (old Mac line end) is a line break to the lexer but not to the code frames and the
   // lexer-error positions, which split on `\n`; as `\n` (same length, so offsets stay) all three agree.
-  const text = raw.includes("\r") ? raw.replace(/\r(?!\n)/g, "\n") : raw;
+  const decoded = textOf(path, raw, bag);
+  if (decoded === undefined) {
+    program.sources.set(path, raw); // the diagnostic's code frame shows it, with unprintable characters masked
+    return undefined;
+  }
+  const text = decoded.includes("\r") ? decoded.replace(/\r(?!\n)/g, "\n") : decoded;
   program.sources.set(path, text);
   const file = parseCached(path, text, bag);
   if (!file) return undefined;

@@ -31,6 +31,9 @@ export const D = {
   invalidEscape: e("VPAE1008", "invalid escape sequence {0} in a string", "Strings accept `\\\\`, `\\\"`, `\\n` and `\\t`."),
   unexpectedInput: e("VPAE1009", "unexpected {0}", "Something follows where the construct was already complete (for example a second value after `=`)."),
   nestingTooDeep: e("VPAE1010", "nested more than {0} levels deep here", "Brackets, blocks and chains of prefix operators (`-`, `not`) or `**` nest at most this deep: the parser descends one level per bracket or operator, and input nested deeper is refused before the parser runs, so the rest of the file is not checked. No experiment needs such depth; name intermediate values with `param` instead."),
+  notText: e("VPAE1012", "not a UTF-8 text file ({0})", "A .vpae file is UTF-8 text. This one holds a NUL byte or bytes that are not UTF-8 (a binary file, or text saved in another encoding such as Latin-1): it is reported once, and nothing else in it is checked. Save it as UTF-8."),
+  invisibleCharacter: e("VPAE1013", "{0}", "A character that looks like a space or like nothing at all, where the language expects none. The message names it by code point; replace it with a plain space or delete it."),
+  bidiControl: e("VPAE1014", "a bidirectional control character ({0}) in a {1}", "Unicode bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F) change the order in which text is displayed, so an editor can show a comment or string that reads differently from what vpae reads. vpae accepts them inside strings and comments, but warns: delete it unless you mean it.", "warning"),
   expressionTooLong: e("VPAE1011", "expression of more than {0} operations", "One expression may chain at most this many operators (`a + b + c ...`): the compiler evaluates and prints expressions recursively. Split a long sum into parameters."),
 
   // ---- 2xxx names, values and structure ----

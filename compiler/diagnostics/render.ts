@@ -23,6 +23,14 @@ function paint(on: boolean, f: (s: string) => string, s: string): string {
 /** The code frame's bar, written as an escape: the bundled CLI stays ASCII, which node reads faster (scripts/bundle-cli.js). */
 const BAR = "\u2502";
 
+/**
+ * Characters a code frame never prints as they are: control characters (a terminal would obey them),
+ * U+FFFD from bytes that are not UTF-8, and bidirectional controls (they reorder the line on screen).
+ * Each shows as one middle dot, so the caret below stays in its column.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const MASK = "\u00b7";
+
 /** Widest source line a code frame shows; a longer line is cut to a window around the column. */
 export const FRAME_WIDTH = 100;
 
@@ -45,7 +53,7 @@ function frame(text: string, line: number, col: number, endLine: number, endCol:
   // a window of FRAME_WIDTH characters that starts a little before the column, marked "..." where cut
   const from = full.length <= FRAME_WIDTH || col - 1 < FRAME_WIDTH - 30 ? 0 : Math.max(0, Math.min(col - 1 - 20, full.length - FRAME_WIDTH));
   const to = Math.min(full.length, from + FRAME_WIDTH);
-  const src = `${from > 0 ? "..." : ""}${full.slice(from, to).replace(/\t/g, " ")}${to < full.length ? "..." : ""}`;
+  const src = `${from > 0 ? "..." : ""}${full.slice(from, to).replace(/\t/g, " ").replace(UNPRINTABLE, MASK)}${to < full.length ? "..." : ""}`;
   const shift = from > 0 ? 3 - from : 0;
   const start = Math.max(0, col - 1 + shift);
   const width = endLine === line ? Math.max(1, endCol - col) : Math.max(1, full.length - col + 1);

@@ -19,6 +19,67 @@ function offsetSpan(file: string, text: string, start: number, length: number): 
   return { file, start, end: start + length, line, col, endLine: line, endCol: col + length };
 }
 
+/** "U+00A0" */
+export function codePoint(ch: string): string {
+  return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Characters that look like a space or like nothing, with what to do instead. */
+const INVISIBLE: Record<string, [string, string]> = {
+  "\u00a0": ["no-break space", "replace it with a plain space"],
+  "\u2007": ["figure space", "replace it with a plain space"],
+  "\u202f": ["narrow no-break space", "replace it with a plain space"],
+  "\u3000": ["ideographic space", "replace it with a plain space"],
+  "\u00ad": ["soft hyphen", "delete it"],
+  "\u200b": ["zero-width space", "delete it"],
+  "\u200c": ["zero-width non-joiner", "delete it"],
+  "\u200d": ["zero-width joiner", "delete it"],
+  "\u2060": ["word joiner", "delete it"],
+  "\ufeff": ["zero-width no-break space (a byte order mark inside the file)", "delete it"],
+  "\u200e": ["left-to-right mark", "delete it"],
+  "\u200f": ["right-to-left mark", "delete it"],
+  "\u202a": ["left-to-right embedding", "delete it"],
+  "\u202b": ["right-to-left embedding", "delete it"],
+  "\u202c": ["pop directional formatting", "delete it"],
+  "\u202d": ["left-to-right override", "delete it"],
+  "\u202e": ["right-to-left override", "delete it"],
+  "\u2066": ["left-to-right isolate", "delete it"],
+  "\u2067": ["right-to-left isolate", "delete it"],
+  "\u2068": ["first strong isolate", "delete it"],
+  "\u2069": ["pop directional isolate", "delete it"],
+};
+
+const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The text gate, before lexing: a file that holds a NUL or a character that UTF-8 decoding could not
+ * read (U+FFFD) is not text, and gets one diagnostic instead of one per byte; a leading byte order mark
+ * is dropped. Returns the text to lex, or undefined when it is not text.
+ */
+export function textOf(file: string, raw: string, bag: DiagnosticBag): string | undefined {
+  const bad = raw.search(/[\u0000\ufffd]/);
+  if (bad >= 0) {
+    const what = raw[bad] === "\u0000" ? "a NUL byte" : "bytes that are not UTF-8";
+    bag.report(D.notText, [`${what} at line ${offsetSpan(file, raw, bad, 1).line}`], { ...offsetSpan(file, raw, bad, 1) });
+    return undefined;
+  }
+  return raw.startsWith("\ufeff") ? raw.slice(1) : raw;
+}
+
+/** Warns of bidirectional controls inside strings and comments (elsewhere they are lexer errors). */
+export function reportBidi(file: string, text: string, tokens: readonly IToken[], comments: readonly IToken[], bag: DiagnosticBag): void {
+  for (const [list, where] of [
+    [tokens, "string"],
+    [comments, "comment"],
+  ] as const) {
+    for (const t of list) {
+      if (where === "string" && t.tokenType.name !== "StringLiteral") continue;
+      const i = t.image.search(BIDI);
+      if (i >= 0) bag.report(D.bidiControl, [codePoint(t.image[i]!), where], offsetSpan(file, text, t.startOffset + i, 1));
+    }
+  }
+}
+
 /**
  * Where an unterminated `/*` comment starts, if any. The comment token needs its closing `*\/`; without
  * one the lexer falls back to a `/` followed directly by a `*` (or `**`) token, which no valid input has.
@@ -44,7 +105,10 @@ export function reportLexErrors(file: string, text: string, errors: readonly ILe
     const ch = text[err.offset] ?? "";
     if (ch === '"') bag.report(D.unterminatedString, [], offsetSpan(file, text, err.offset, 1));
     else if (ch === "/" && text[err.offset + 1] === "*") bag.report(D.unterminatedComment, [], offsetSpan(file, text, err.offset, 2));
-    else {
+    else if (INVISIBLE[ch] !== undefined) {
+      const [name, fix] = INVISIBLE[ch]!;
+      bag.report(D.invisibleCharacter, [`invisible character ${codePoint(ch)} (${name})`], offsetSpan(file, text, err.offset, 1), { hint: fix });
+    } else {
       const shown = JSON.stringify(text.slice(err.offset, err.offset + Math.min(err.length, 10)));
       bag.report(D.unexpectedCharacter, [shown], offsetSpan(file, text, err.offset, err.length));
     }
@@ -139,6 +203,7 @@ export function reportParseErrors(
  */
 export function reportSyntax(file: string, text: string, parsed: ParseResult, bag: DiagnosticBag): void {
   reportLexErrors(file, text, parsed.lexErrors, bag, parsed.tokens);
+  reportBidi(file, text, parsed.tokens, parsed.comments, bag);
   if (parsed.tooDeep) {
     bag.report(D.nestingTooDeep, [String(MAX_NESTING)], tokenSpan(file, parsed.tooDeep));
     return;

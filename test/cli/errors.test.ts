@@ -284,3 +284,26 @@ test("-o to a folder, to a missing folder or to an unwritable place; fmt - reads
   assert.equal(params.status, 1);
   assert.match(params.stderr, /error\[VPAE5001\]: cannot read '.*missing\.yaml'\n {2}hint: no such file/);
 });
+
+test("text encodings: a byte order mark is accepted, a binary or Latin-1 file gets one error, invisible characters are named by code point", () => {
+  const dir = tmp({});
+  const micro = readFileSync("experiments/micro.vpae", "utf8").replace('import "lib/toy.vpae"', `import "${path.resolve("experiments/lib/toy.vpae")}"`);
+  writeFileSync(path.join(dir, "bom.vpae"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(micro)]));
+  writeFileSync(path.join(dir, "plain.vpae"), micro);
+  writeFileSync(path.join(dir, "latin1.vpae"), Buffer.from('param name = "caf\xe9"\n', "latin1"));
+  writeFileSync(path.join(dir, "binary.vpae"), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)));
+  writeFileSync(path.join(dir, "zw.vpae"), "param x\u200b = 1\n");
+  const bom = runCli(["check", path.join(dir, "bom.vpae"), "--import-root", path.resolve("experiments")]);
+  assert.equal(bom.status, 0, bom.stderr);
+  const fmt = runCli(["fmt", path.join(dir, "bom.vpae")]);
+  assert.equal(fmt.stdout, runCli(["fmt", path.join(dir, "plain.vpae")]).stdout, "fmt drops the byte order mark");
+  const r = runCli(["check", ...["latin1", "binary", "zw"].map((n) => path.join(dir, `${n}.vpae`))]);
+  assert.equal(r.status, 1);
+  assertNoStackTrace(r.stderr);
+  assert.match(r.stderr, /latin1\.vpae:1:\d+: error\[VPAE1012\]: not a UTF-8 text file \(bytes that are not UTF-8 at line 1\)/);
+  assert.equal(r.stderr.match(/binary\.vpae:\d+:\d+: error/g)?.length, 1, "one error for a binary file, not one per byte");
+  assert.match(r.stderr, /binary\.vpae:\d+:\d+: error\[VPAE1012\]: not a UTF-8 text file \(a NUL byte at line \d+\)\n/);
+  assert.doesNotMatch(r.stderr, /[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/, "code frames print no raw control characters or undecodable bytes");
+  assert.match(r.stderr, /zw\.vpae:1:8: error\[VPAE1013\]: invisible character U\+200B \(zero-width space\)/);
+  assert.ok(r.stderr.length < 3000, r.stderr);
+});
