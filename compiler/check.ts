@@ -8,6 +8,7 @@ import { formatNumber } from "./eval.js";
 import type { PlanBody } from "./lower.js";
 import type * as P from "./plan/schema.js";
 import { trainedRole } from "./plan/roles.js";
+import { estimatePhase, formatBytes, hardwareOf } from "./estimate.js";
 
 export { trainedRole };
 
@@ -195,5 +196,22 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
     }
     const role = trainedRole(l);
     if (role !== "" && roles.has(role) && !optimized.has(role)) report(D.roleNotActive, [l.name, role, p.name], lp, { hint: `add \`optimizer ${role} { lr = ... }\` to phase ${p.name}` });
+  }
+}
+
+/** Over this estimate per GPU a size is a mistake (an error); over the hardware's memory, or 64 GiB without hardware, a warning. */
+const IMPLAUSIBLE_BYTES = 2 ** 40;
+const LARGE_BYTES = 64 * 2 ** 30;
+
+/** Sizes beyond sense, found through the training-memory estimate of each phase, quoted in the message. */
+export function checkMemory(body: PlanBody, map: ReadonlyMap<string, Span>, bag: DiagnosticBag, experimentSpan: Span): void {
+  const hw = body.hardware ? hardwareOf(body) : null;
+  for (const [i, phase] of body.phases.entries()) {
+    const m = estimatePhase(body, phase);
+    if (!m) continue;
+    const at = locate(map, `/phases/${i}`, experimentSpan);
+    const hint = { hint: "it grows with the batch, the world's frames and size, and the architecture's width and depth; `vpae plan` shows its parts" };
+    if (m.totalBytes > IMPLAUSIBLE_BYTES) bag.report(D.implausibleMemory, [`'${phase.name}'`, formatBytes(m.totalBytes)], at, hint);
+    else if (hw ? m.fits === false : m.totalBytes > LARGE_BYTES) bag.report(D.largeMemory, [`'${phase.name}'`, formatBytes(m.totalBytes), hw ? `, more than the ${hw.memoryGb} GB of each GPU` : ""], at, hint);
   }
 }

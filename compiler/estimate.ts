@@ -71,17 +71,20 @@ export function passBytes(arch: Architecture, tokens: number, batchPerGpu: numbe
   return hw.checkpointing ? arch.depth * unit + 17 * unit : arch.depth * 17 * unit;
 }
 
-function usesTeacherWeights(plan: Plan, phase: Phase): boolean {
+/** What the estimate reads of a plan (a plan body before hashing has it too). */
+export type PlanShape = Pick<Plan, "teacher" | "student" | "fakeScores" | "discriminators" | "hardware" | "world">;
+
+function usesTeacherWeights(plan: PlanShape, phase: Phase): boolean {
   return phase.losses.some((l) => ["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "diffusion"].includes(l.kind) || (l.kind === "flow_matching" && l.role === "teacher")) ||
     phase.losses.some((l) => "discriminator" in l && plan.discriminators.find((d) => d.name === l.discriminator)?.backbone.kind === "teacher");
 }
 
-function discriminatorsOf(plan: Plan, phase: Phase): Discriminator[] {
+function discriminatorsOf(plan: PlanShape, phase: Phase): Discriminator[] {
   const names = new Set(phase.losses.flatMap((l) => ("discriminator" in l ? [l.discriminator] : [])));
   return plan.discriminators.filter((d) => names.has(d.name));
 }
 
-export function estimatePhase(plan: Plan, phase: Phase): PhaseMemory | null {
+export function estimatePhase(plan: PlanShape, phase: Phase): PhaseMemory | null {
   const t = plan.teacher;
   if (!t) return null;
   const arch = t.arch;
@@ -203,6 +206,8 @@ export function callsPerUpdate(plan: Plan, phase: Phase): { teacher: number; fak
 }
 
 export function formatBytes(b: number): string {
+  if (b >= 1e15) return `${(b / 1e12).toExponential(1).replace("e+", "e")} TB`;
+  if (b >= 1e12) return `${Math.round(b / 1e9).toLocaleString("en-US")} GB`;
   if (b >= 1e9) return `${(b / 1e9).toFixed(b >= 1e11 ? 0 : 1)} GB`;
   if (b >= 1e6) return `${(b / 1e6).toFixed(1)} MB`;
   if (b >= 1e3) return `${(b / 1e3).toFixed(1)} kB`;

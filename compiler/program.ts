@@ -15,7 +15,7 @@ import { cloneTree, LABELED_BLOCKS, lookup, mergeEntries, setPath, treePaths, ty
 import { Evaluator, valueToJson } from "./eval.js";
 import { BlockReader, type LowerContext } from "./reader.js";
 import { lowerExperiment, type PlanBody } from "./lower.js";
-import { checkPlan, locate } from "./check.js";
+import { checkMemory, checkPlan, locate } from "./check.js";
 import type { Plan, SourceLocation } from "./plan/schema.js";
 import { PLAN_FORMAT_VERSION } from "./plan/version.js";
 import { phaseChain, planHash } from "./plan/hash.js";
@@ -328,6 +328,7 @@ function lowerToPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): 
     const body = lowerExperiment(ctx, new BlockReader(ctx, tree.root, `experiment ${meta.experiment}`), meta.sourceFile);
     if (bag.errorCount > before) return undefined; // semantic checks on a half-lowered plan would mislead
     checkPlan(body, ctx.map, bag, tree.root.span, meta.experiment);
+    checkMemory(body, ctx.map, bag, tree.root.span);
     return finishPlan(tree, meta, bag, before, body, ctx);
   } finally {
     for (const name of ev.usedParams) meta.usedParams?.add(name);

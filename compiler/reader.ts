@@ -152,6 +152,11 @@ export function expectNumber(ctx: LowerContext, v: Value, key: string, opts: Num
     ctx.bag.report(D.wrongValueKind, [key, "a whole number", describeValue(v)], v.span);
     return undefined;
   }
+  // 1e300 is a whole number to JavaScript, but no count or seed: whole-number settings stay exact
+  if (opts.int && !Number.isSafeInteger(n)) {
+    ctx.bag.report(D.outOfRange, [`${key} must be a whole number up to 2^53 (9007199254740992), not ${n}`], v.span);
+    return undefined;
+  }
   const bad =
     (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max) || (opts.above !== undefined && n <= opts.above);
   if (bad) {

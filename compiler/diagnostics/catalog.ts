@@ -60,6 +60,7 @@ export const D = {
   misplacedEntry: e("VPAE2021", "{0}", "`axis` belongs in sweeps, `remove` in experiments that extend another or in sweep variants, and `param` in files and experiments."),
   unknownOverride: e("VPAE2022", "cannot set {0}: {1}", "A `--set` or `--params` override must name a parameter or an existing setting path."),
   outOfRange: e("VPAE2023", "{0}", "The value is outside the range this setting allows."),
+  inexactInteger: e("VPAE2027", "the whole number {0} is beyond 2^53 and cannot be held exactly (it would be read as {1})", "Numbers are 64-bit floating point: whole numbers are exact up to 2^53 = 9007199254740992. A longer one would silently lose digits, so it is refused. No setting needs such a number; a seed or a count that large is a typo."),
   unusedParam: e("VPAE2024", "parameter {0} is never used", "A declared parameter that no value refers to is probably a typo in a reference.", "warning"),
   importNotVpae: e("VPAE2025", "import {0} does not name a .vpae file", "An `import` reads another `.vpae` source file and nothing else: its path must end in `.vpae`. vpae does not open the named file, so nothing of its content can appear in a message."),
   importOutsideProject: e("VPAE2026", "import {0} is outside the project folder {1}", "An `import` may only read `.vpae` files inside the project: the nearest folder above the entry file that holds a `package.json` or a `.git`, or else the entry file's own folder. Symbolic links are followed before the check, so a link cannot lead out. To allow another folder, pass `--import-root DIR` (repeatable)."),
@@ -85,6 +86,8 @@ export const D = {
   noPhases: e("VPAE2118", "experiment {0} has no phases", "An experiment runs its phases in order; declare at least one."),
   badArchitecture: e("VPAE2119", "{0}", "The model sizes do not fit together (e.g. the width must divide by the heads, the patch must divide the frame size)."),
   badWorld: e("VPAE2120", "{0}", "The world's parameters do not describe a valid data set."),
+  implausibleMemory: e("VPAE2121", "phase {0} would need about {1} of memory per GPU (vpae's estimate), beyond any machine", "The training-memory estimate (docs/memory.md: weights, optimizer states and activations of every role the phase uses) is over 1 TiB per GPU, so some size is almost certainly a mistake (a batch, a world size or a width off by orders of magnitude). `vpae plan` shows the estimate's parts."),
+  largeMemory: e("VPAE2122", "phase {0} would need about {1} of memory per GPU (vpae's estimate){2}", "The training-memory estimate (docs/memory.md) is more than the declared hardware's GPU memory, or more than 64 GiB where no hardware is declared. The run may fail for lack of memory; `vpae plan` shows the estimate's parts.", "warning"),
 
   // ---- 22xx sweeps ----
   unknownAxis: e("VPAE2201", "unknown axis {0}", "`members` and `where` refer to the axes declared in this sweep."),

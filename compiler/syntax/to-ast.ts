@@ -290,6 +290,8 @@ class Converter {
     if (/__|_\.|\._|_$|_[eE]/.test(raw)) this.bag.report(D.invalidNumber, [`'${raw}'`], span);
     const value = Number(raw.replace(/_/g, ""));
     if (!Number.isFinite(value)) this.bag.report(D.nonFinite, [`'${raw}'`], span);
+    // a whole number written out in digits must be exact: beyond 2^53 the nearest double differs
+    else if (/^[\d_]+$/.test(raw) && !Number.isSafeInteger(value)) this.bag.report(D.inexactInteger, [`'${raw}'`, BigInt(value).toString()], span);
     return { kind: "number", value, raw, span };
   }
 
