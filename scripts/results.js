@@ -11,6 +11,8 @@
 //        resumes). Each finished member's summary (plan, manifest, gzip-compressed metrics log, scores,
 //        grids; not its checkpoints) is copied to experiments/results/<run folder>/; main-table members
 //        also keep their final student weights (student.safetensors).
+//   node scripts/results.js collect [--runs DIR] scores and copies every finished member of those sweep files
+//                                                that has no summary yet, and trains nothing
 //   node scripts/results.js probes [--runs DIR]  copies the finished recipe probes' summaries from runs/
 //   node scripts/results.js latency              teacher 100 NFE vs student 1 NFE, one process
 //   node scripts/results.js table                writes docs/results.md (and its plots in docs/results/)
@@ -196,6 +198,22 @@ function copySummary(runDir, out) {
   for (const f of readdirSync(runDir)) {
     if (["plan.json", "manifest.json"].includes(f) || /^scores-[\w-]+\.json$/.test(f)) copyFileSync(join(runDir, f), join(out, f));
     if (f === "metrics.jsonl") writeFileSync(join(out, "metrics.jsonl.gz"), gzipSync(readFileSync(join(runDir, f)), { level: 9 }));
+  }
+}
+
+/**
+ * Collects every finished member of the campaign's sweep files that has no summary yet, training nothing
+ * (for sweeps run by hand or by a queue: `vpae sweep experiments/tuning.vpae`, then this with --runs runs).
+ */
+async function collectAll() {
+  for (const file of [CALIBRATION, TUNING, MAIN, ABLATIONS]) {
+    for (const s of await members(file, runsDir)) {
+      for (const m of s.members) {
+        if (m.status !== "finished" || existsSync(join(summaryOf(m), "manifest.json"))) continue;
+        console.log(`${file} ${s.sweep} ${m.name}`);
+        await collect(file, s.sweep, m);
+      }
+    }
   }
 }
 
@@ -679,9 +697,10 @@ const cmd = argv[0];
 if (cmd === "list") await list();
 else if (cmd === "probes") await probes();
 else if (cmd === "run") await runAll(Number(opt("jobs", "2")));
+else if (cmd === "collect") await collectAll();
 else if (cmd === "latency") await latency();
 else if (cmd === "table") await table();
 else {
-  console.error("usage: node scripts/results.js list | run [--jobs 2] | probes [--runs DIR] | latency | table");
+  console.error("usage: node scripts/results.js list | run [--jobs 2] | collect [--runs DIR] | probes [--runs DIR] | latency | table");
   process.exit(2);
 }
