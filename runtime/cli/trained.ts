@@ -1,7 +1,7 @@
 // What eval, sample and export share: the options that pick trained weights, and opening them.
 import { flag, option, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./common.js";
-import { UsageError } from "./errors.js";
+import { UsageError, isExpected } from "./errors.js";
 import type { Trained } from "../engine/inference.js";
 
 export const trainedOptions: Record<string, OptionSpec> = {
@@ -34,7 +34,9 @@ export async function openTrainedFromArgs(args: ParsedArgs, io: Io, command: str
     const trained = await openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw"), clips });
     return { trained, backend: info.name, clips };
   } catch (err) {
-    io.stderr(`vpae ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    // what the user can act on (a missing plan or checkpoint, weights of another architecture); a bug goes on to main
+    if (!isExpected(err)) throw err;
+    io.stderr(`vpae ${command}: ${err.message}\n`);
     return undefined;
   }
 }

@@ -11,6 +11,7 @@ import type { Dit } from "./model/dit.js";
 import type { DitShape, ParamSet } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { scoreClips, type Scores } from "./eval/metrics.js";
+import { IoError } from "./io/errors.js";
 import { readSafetensors } from "./io/safetensors.js";
 import { initParams } from "./model/dit.js";
 import { writeGridGif } from "./world/export.js";
@@ -101,7 +102,7 @@ export function loadRoleParams(file: string, role: string, shape: DitShape, opts
   if (prefix === undefined) {
     for (const v of reference.values()) v.dispose();
     const first = [...reference.keys()].find((n) => !content.tensors.has(`${role}/${n}`));
-    throw new Error(`${file} has no complete set of ${role} weights for this architecture (missing ${role}/${first})`);
+    throw new IoError(file, `no complete set of ${role} weights for this architecture (missing ${role}/${first})`, "plan-mismatch");
   }
   const params: ParamSet = new Map();
   for (const [name, v] of reference) {
@@ -110,7 +111,7 @@ export function loadRoleParams(file: string, role: string, shape: DitShape, opts
     v.dispose();
     if (!same) {
       for (const p of params.values()) p.dispose();
-      throw new Error(`${file}: ${prefix}${name} has shape [${t.shape.join(", ")}], the architecture needs another`);
+      throw new IoError(file, `${prefix}${name} has shape [${t.shape.join(", ")}], the architecture needs another`, "plan-mismatch");
     }
     params.set(name, tf.variable(tf.tensor(t.data as Float32Array, t.shape), false));
   }
@@ -141,42 +142,72 @@ export interface Trained {
   /** Which weights: "ema:student@0.999", "student", ... */
   source: string;
   checkpoint: string;
-  runDir: string;
+  /** The run folder the weights belong to; null for a loose weights file with its own plan. */
+  runDir: string | null;
+}
+
+/**
+ * Where a weights file's plan is: a checkpoint in a run's checkpoints/ folder has its run's plan.json; a
+ * loose file NAME.safetensors has NAME.plan.json beside it (the committed teacher), or the plan.json of
+ * the folder it is in (weights exported into a run folder or a run summary).
+ */
+async function planOfWeights(file: string): Promise<{ planFile: string; runDir: string | null }> {
+  const { existsSync } = await import("node:fs");
+  const { dirname, basename, join } = await import("node:path");
+  const folder = dirname(file);
+  if (basename(folder) === "checkpoints" && existsSync(join(dirname(folder), "plan.json"))) return { planFile: join(dirname(folder), "plan.json"), runDir: dirname(folder) };
+  const sidecar = join(folder, `${basename(file).replace(/\.safetensors$/, "")}.plan.json`);
+  if (existsSync(sidecar)) return { planFile: sidecar, runDir: null };
+  if (existsSync(join(folder, "plan.json"))) return { planFile: join(folder, "plan.json"), runDir: folder };
+  throw new IoError(file, `its plan is unknown: it is not in a run's checkpoints/ folder, and neither ${basename(sidecar)} nor plan.json is beside it`, "not-found");
 }
 
 /**
  * Weights to sample from: `target` is a run (folder, name or hash prefix; its latest valid checkpoint)
- * or a checkpoint file inside a run's checkpoints/ folder. The role defaults to the student when the
- * plan has one; EMA weights are preferred unless `raw`.
+ * or a weights file: a run's checkpoint, or a file with its plan beside it (planOfWeights). The role
+ * defaults to the student when the plan has one; EMA weights are preferred unless `raw`. `runDir` is
+ * null for a loose file, which has no run folder to write scores into.
  */
 export async function openTrained(target: string, opts: { runsDir: string; role?: "teacher" | "student"; raw?: boolean; clips?: ClipSet }): Promise<Trained> {
   const { existsSync, statSync } = await import("node:fs");
-  const { dirname, basename, join, resolve } = await import("node:path");
-  const { resolveRun, readRunPlan } = await import("./io/run-dir.js");
+  const { join, resolve } = await import("node:path");
+  const { resolveRun, readRunPlan, readPlanFile } = await import("./io/run-dir.js");
   const { latestCheckpoint } = await import("./io/checkpoint.js");
   const { createWorld } = await import("./world/sprites.js");
   const { VALIDATION } = await import("./world/clip-sets.js");
   const { Dit } = await import("./model/dit.js");
-  let runDir: string;
+  let runDir: string | null;
   let checkpoint: string | undefined;
+  let plan: Plan;
   if (existsSync(target) && statSync(target).isFile()) {
     checkpoint = resolve(target);
-    const parent = dirname(checkpoint);
-    if (basename(parent) !== "checkpoints") throw new Error(`${target} is not inside a run's checkpoints/ folder, so its plan is unknown`);
-    runDir = dirname(parent);
-  } else runDir = resolveRun(target, opts.runsDir);
-  const plan = readRunPlan(runDir);
-  if (plan.world.kind !== "sprites" || !plan.teacher) throw new Error(`${runDir}: this plan has no runnable world or model`);
+    const where = await planOfWeights(checkpoint);
+    runDir = where.runDir;
+    plan = readPlanFile(where.planFile, "the plan of these weights");
+  } else if (target.endsWith(".safetensors")) {
+    // a weights file that is not there: a checkpoint the run has pruned, or a wrong path
+    const { dirname, basename } = await import("node:path");
+    const { readdirSync } = await import("node:fs");
+    const folder = dirname(resolve(target));
+    const kept = basename(folder) === "checkpoints" && existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(".safetensors")).sort() : null;
+    throw new IoError(target, kept ? `no such checkpoint: the run keeps only its newest checkpoints (checkpoint.keep), here ${kept.join(", ") || "none"}` : "no such file", "not-found");
+  } else {
+    runDir = resolveRun(target, opts.runsDir);
+    plan = readRunPlan(runDir);
+  }
+  const at = runDir ?? checkpoint!;
+  if (plan.world.kind !== "sprites" || !plan.teacher) throw new IoError(at, "this plan has no world or model that the runtime can sample (a sprites world and a teacher architecture)");
   const role = opts.role ?? (plan.student ? "student" : "teacher");
-  if (role === "student" && !plan.student) throw new Error(`${runDir}: the plan has no student`);
+  if (role === "student" && !plan.student) throw new IoError(at, "the plan has no student (--role teacher samples its teacher)", "argument");
   if (checkpoint === undefined) {
     // a run folder: its newest valid checkpoint, or (a run summary without checkpoints) the role's
     // final weights exported next to the plan
-    const latest = latestCheckpoint(runDir);
-    const exported = join(runDir, `${role}.safetensors`);
+    const dir = runDir!;
+    const latest = latestCheckpoint(dir);
+    const exported = join(dir, `${role}.safetensors`);
     if (latest) checkpoint = latest.file;
     else if (existsSync(exported)) checkpoint = exported;
-    else throw new Error(`${runDir} has no valid checkpoint yet (nor exported weights ${role}.safetensors)`);
+    else throw new IoError(dir, `no valid checkpoint (nor exported weights ${role}.safetensors) to score`, "not-found");
   }
   const world = createWorld(plan.world, (opts.clips ?? VALIDATION).seed);
   const shape: DitShape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };

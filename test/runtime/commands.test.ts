@@ -77,7 +77,7 @@ test("a run summary without checkpoints is scored from the weights exported next
   for (const f of ["plan.json", "manifest.json", "metrics.jsonl"]) copyFileSync(join(dir, f), join(summary, f));
   const missing = runCli(["eval", summary, "--nfe", "1", "--samples", "4"]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /has no valid checkpoint yet \(nor exported weights student\.safetensors\)/);
+  assert.match(missing.stderr, /no valid checkpoint \(nor exported weights student\.safetensors\) to score/);
   assert.equal(runCli(["export", dir, "-o", join(summary, "student.safetensors")]).status, 0);
   const a = JSON.parse(runCli(["eval", summary, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
   const b = JSON.parse(runCli(["eval", dir, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
@@ -95,4 +95,40 @@ test("errors are messages, not stack traces", () => {
   assert.ok(j.backends.find((b) => b.name === "wasm")?.usable);
   assert.ok(["tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(j.auto.name));
   assert.ok(!existsSync(join(runs, "no-such-run")));
+});
+
+test("a weights file: the committed teacher with its sidecar plan, a pruned checkpoint, a file whose plan is unknown", () => {
+  const teacher = runCli(["eval", "experiments/checkpoints/teacher.safetensors", "--nfe", "1", "--samples", "4", "--json"]);
+  assert.equal(teacher.status, 0, teacher.stderr);
+  const j = JSON.parse(teacher.stdout) as { run: string | null; weights: string; results: { nfe: number }[] };
+  assert.equal(j.run, null, "a loose file belongs to no run folder");
+  assert.equal(j.weights, "teacher");
+  const save = runCli(["eval", "experiments/checkpoints/teacher.safetensors", "--nfe", "1", "--samples", "2", "--save"]);
+  assert.equal(save.status, 2);
+  assert.match(save.stderr, /--save writes into a run folder, and .*teacher\.safetensors is not in one/);
+  // a checkpoint that the run has pruned (checkpoint.keep) names the ones it kept
+  const dir = join(runs, readdirSync(runs).find((d) => d.startsWith("micro-"))!);
+  const pruned = runCli(["eval", join(dir, "checkpoints", "step-000001.safetensors")]);
+  assert.equal(pruned.status, 1);
+  assert.match(pruned.stderr, /no such checkpoint: the run keeps only its newest checkpoints \(checkpoint\.keep\), here step-\d{6}\.safetensors/);
+  // a weights file with no plan beside it
+  const loose = tempDir({});
+  copyFileSync(join(dir, "checkpoints", readdirSync(join(dir, "checkpoints")).at(-1)!), join(loose, "w.safetensors"));
+  const unknown = runCli(["eval", join(loose, "w.safetensors")]);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /w\.safetensors: its plan is unknown: it is not in a run's checkpoints\/ folder, and neither w\.plan\.json nor plan\.json is beside it/);
+  assert.doesNotMatch(unknown.stderr + pruned.stderr, /internal error|\n\s+at /);
+});
+
+test("running a finished run again does nothing and says where it is; --force trains it again and keeps the old folder", () => {
+  const again = runCli(["run", "experiments/micro.vpae", "--runs-dir", runs]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^micro: already finished in .*micro-[0-9a-f]{12}; nothing to do \(vpae eval .* scores it; --force trains it again\)\n$/);
+  assert.equal(runCli(["run", "experiments/micro.vpae", "--runs-dir", runs, "--force", "--resume"]).status, 2);
+  const before = readdirSync(runs).filter((d) => d.startsWith("micro-")).length;
+  const forced = runCli(["run", "experiments/micro.vpae", "--runs-dir", runs, "--force"]);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.match(forced.stderr, /the finished run was moved to .*micro-[0-9a-f]{12}\.replaced-/);
+  const after = readdirSync(runs).filter((d) => d.startsWith("micro-"));
+  assert.equal(after.length, before + 1, after.join(", "));
 });

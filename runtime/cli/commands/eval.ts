@@ -52,8 +52,10 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   }
   const record = { run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, clips: clips.name, samples: batch.n, results: rows };
   if (flag(args, "save")) {
+    // scores belong to a run folder (vpae report reads them there); a loose weights file has none
+    if (trained.runDir === null) throw new UsageError(`--save writes into a run folder, and ${trained.checkpoint} is not in one (print the scores, or --json)`, "eval");
     const { writeScores } = await import("../../engine/io/scores.js");
-    const file = writeScores(trained.runDir, trained.role, clips.name, { ...record, role: trained.role, raw: flag(args, "raw"), time: new Date().toISOString() });
+    const file = writeScores(trained.runDir, trained.role, clips.name, { ...record, run: trained.runDir, role: trained.role, raw: flag(args, "raw"), time: new Date().toISOString() });
     if (!flag(args, "json")) io.stderr(`wrote ${file}\n`);
   }
   if (flag(args, "json")) {

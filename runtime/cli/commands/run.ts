@@ -11,13 +11,14 @@ export const runSpec: Record<string, OptionSpec> = {
   backend: { value: true, valueName: "auto|tensorflow-gpu|tensorflow|wasm|cpu", help: "tensor backend (default: the plan's, normally auto)" },
   "runs-dir": { value: true, valueName: "DIR", help: "where run directories go (default runs)" },
   resume: { help: "continue the run from its last valid checkpoint (give the run directory, or the same .vpae/plan)" },
+  force: { help: "train a finished run again from the start; its old folder is kept, renamed with the time it was replaced" },
   "no-tui": { help: "plain progress lines (also when stdout is not a terminal or CI is set)" },
   json: { help: "one JSON event per line on stdout" },
   debug: { help: "check after every step that no tensor leaked" },
   ...selectOptions,
   ...overrideOptions,
 };
-export const runUsage = "vpae run <file.vpae|plan.json> [--backend B] [--runs-dir DIR] [--resume] [--no-tui] [--json]\n       vpae run --resume <run-dir>";
+export const runUsage = "vpae run <file.vpae|plan.json> [--backend B] [--runs-dir DIR] [--resume | --force] [--no-tui] [--json]\n       vpae run --resume <run-dir>";
 export const runSummary =
   "Execute a plan: train each phase in order, checkpoint, evaluate, and write everything to runs/<experiment>-<plan hash>/. Ctrl-C stops at the next step boundary after a checkpoint; a second Ctrl-C exits at once.";
 
@@ -46,6 +47,22 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   if (missing.length > 0) {
     io.stderr(`vpae run: this runtime cannot run ${plan.experiment}:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
     return EXIT_DIAGNOSTICS;
+  }
+  if (flag(args, "force") && resume) throw new UsageError("--force starts the run again and --resume continues it: choose one", "run");
+  // A finished run of this very plan: nothing to do, unless --force asks to train it again.
+  const { runDirName } = await import("../../engine/io/run-dir.js");
+  const { readManifestIfAny } = await import("../../engine/io/manifest.js");
+  const folder = join(runsDir, runDirName(plan));
+  const previous = readManifestIfAny(folder);
+  if (previous?.status === "finished" && !resume) {
+    if (!flag(args, "force")) {
+      io.stdout(`${plan.experiment}: already finished in ${folder}; nothing to do (vpae eval ${folder} scores it; --force trains it again)\n`);
+      return EXIT_OK;
+    }
+    const { renameSync } = await import("node:fs");
+    const kept = `${folder}.replaced-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(folder, kept);
+    io.stderr(`the finished run was moved to ${kept}\n`);
   }
   const control: { stopRequested: boolean; paused?: boolean; sampleRequested?: boolean } = { stopRequested: false };
   const listeners = [];

@@ -1,5 +1,5 @@
 // vpae sample <run|checkpoint> --nfe N: GIF grids of generated clips beside their condition frames.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
 import { clipsOption, openTrainedFromArgs, trainedOptions } from "../trained.js";
@@ -29,9 +29,9 @@ export async function runSample(argv: string[], io: Io): Promise<number> {
   const k = nfe ?? own.nfe;
   const batch = trained.model.world.evalBatch(n);
   const { video, latencyMs } = inf.generate(trained.model, trained.params, batch, inf.samplerFor(k, own), trained.plan.seed ^ 0x5eed);
-  const out = option(args, "output") ?? join(trained.runDir, "samples", `sample-${trained.role}-nfe${k}.gif`);
+  // by default beside the run's own samples, or beside a loose weights file
+  const out = option(args, "output") ?? (trained.runDir !== null ? join(trained.runDir, "samples", `sample-${trained.role}-nfe${k}.gif`) : join(dirname(trained.checkpoint), `sample-${trained.role}-nfe${k}.gif`));
   const { mkdirSync } = await import("node:fs");
-  const { dirname } = await import("node:path");
   mkdirSync(dirname(out), { recursive: true });
   inf.writeSampleGrid(out, batch, video, n);
   if (flag(args, "json")) io.stdout(JSON.stringify({ file: out, nfe: k, clips: n, weights: trained.source, latencyMs }) + "\n");
