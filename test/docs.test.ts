@@ -46,6 +46,7 @@ test("docs/diagnostics.md has a section with an explanation for every catalogued
 
 /** Codes that no .vpae file can produce, so the case suite cannot cover them; each with the reason. */
 const NOT_FROM_VPAE: Record<string, string> = {
+  VPAE2123: "vpae check reports it from the runtime's gaps (compiler/plan/support.ts), not the compiler (tested in test/cli/errors.test.ts)",
   VPAE1012: "a binary file, which cannot serve as a docs example (tested in test/cli/errors.test.ts)",
   VPAE1011: "needs an expression of over 1,000 operators, too long to show as a docs example (tested in test/cli/errors.test.ts)",
   VPAE2026: "needs a .vpae file outside the repository's project folder (tested in test/cli/errors.test.ts)",

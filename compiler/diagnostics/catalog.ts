@@ -87,6 +87,7 @@ export const D = {
   badArchitecture: e("VPAE2119", "{0}", "The model sizes do not fit together (e.g. the width must divide by the heads, the patch must divide the frame size)."),
   badWorld: e("VPAE2120", "{0}", "The world's parameters do not describe a valid data set."),
   implausibleMemory: e("VPAE2121", "phase {0} would need about {1} of memory per GPU (vpae's estimate), beyond any machine", "The training-memory estimate (docs/memory.md: weights, optimizer states and activations of every role the phase uses) is over 1 TiB per GPU, so some size is almost certainly a mistake (a batch, a world size or a width off by orders of magnitude). `vpae plan` shows the estimate's parts."),
+  runtimeGap: e("VPAE2123", "this runtime cannot run experiment {0}: {1}", "The plan is valid, and `vpae compile` and `vpae plan` work with it, but the runtime that ships with vpae does not build what it asks for (compiler/plan/support.ts lists what it cannot). `vpae run` and `vpae sweep` refuse it with the same reason. The paper-scale setting is such a plan: it is for estimates only.", "warning"),
   largeMemory: e("VPAE2122", "phase {0} would need about {1} of memory per GPU (vpae's estimate){2}", "The training-memory estimate (docs/memory.md) is more than the declared hardware's GPU memory, or more than 64 GiB where no hardware is declared. The run may fail for lack of memory; `vpae plan` shows the estimate's parts.", "warning"),
 
   // ---- 22xx sweeps ----

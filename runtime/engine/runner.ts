@@ -2,6 +2,7 @@
 // resume, a clean stop at step boundaries and a hard stop on non-finite losses. Reads like a training
 // script: one flat loop, one function per kind of update.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
+import { runtimeGaps } from "../../compiler/plan/support.js";
 import { trainedRole } from "../../compiler/plan/roles.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
@@ -61,11 +62,9 @@ export interface RunResult {
 }
 
 /** What this runtime cannot run, as a readable list (empty when the plan is runnable). */
+/** What this runtime cannot run in a plan, in words (compiler/plan/support.ts keeps the list). */
 export function unsupported(plan: Plan): string[] {
-  const out: string[] = [];
-  if (plan.world.kind !== "sprites") out.push(`world kind ${plan.world.kind} (compile/plan only: vpae has no data for it)`);
-  if (!plan.teacher) out.push("a plan without a teacher block");
-  return out;
+  return runtimeGaps(plan).map((g) => g.reason);
 }
 
 interface State {

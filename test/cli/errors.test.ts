@@ -307,3 +307,21 @@ test("text encodings: a byte order mark is accepted, a binary or Latin-1 file ge
   assert.match(r.stderr, /zw\.vpae:1:8: error\[VPAE1013\]: invisible character U\+200B \(zero-width space\)/);
   assert.ok(r.stderr.length < 3000, r.stderr);
 });
+
+test("a valid plan that the runtime cannot run: vpae check warns (VPAE2123) at the setting, vpae run refuses with the same reason", () => {
+  const paper = runCli(["check", "experiments/paper/vpae-wan14b.vpae"]);
+  assert.equal(paper.status, 0, paper.stderr);
+  assert.match(paper.stderr, /vpae-wan14b\.vpae:\d+:\d+: warning\[VPAE2123\]: this runtime cannot run experiment 'vpae_wan14b': world kind video_latent: vpae has no data for it/);
+  assert.match(paper.stderr, /warning\[VPAE2123\]: .*the hardware block \(8 GPUs, bf16, sharding fsdp\) is for vpae plan's memory estimate/);
+  const dir = tmp({});
+  const text = readFileSync("experiments/micro-distill.vpae", "utf8").replace('import "lib/toy.vpae"', `import "${path.resolve("experiments/lib/toy.vpae")}"`).replace(/(fake_score fake \{\n\s*kind = lora)/, "$1\n    init = teacher");
+  assert.match(text, /init = teacher/);
+  writeFileSync(path.join(dir, "lora.vpae"), text);
+  const check = runCli(["check", path.join(dir, "lora.vpae"), "--import-root", path.resolve("experiments")]);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stderr, /lora\.vpae:\d+:\d+: warning\[VPAE2123\]: this runtime cannot run experiment 'micro_distill': fake score fake: a LoRA starts at zero \(init = zero\)/);
+  const run = runCli(["run", path.join(dir, "lora.vpae"), "--import-root", path.resolve("experiments"), "--no-tui", "--runs-dir", path.join(dir, "runs")]);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /vpae run: this runtime cannot run micro_distill:\n {2}- fake score fake: a LoRA starts at zero/);
+  assertNoStackTrace(run.stderr);
+});

@@ -22,6 +22,7 @@ import { tf } from "../tf.js";
 import { Rng } from "../rng.js";
 import type { DitInput, DitOutput, DitShape, LoraAdapter, ParamSet } from "./types.js";
 import { adaLN, attention, gatedResidual, linear, ropeTables, silu, withRotaryPartners, type RopeTables } from "./ops.js";
+import { archGaps } from "../../../compiler/plan/support.js";
 
 const TIME_DIM = 256;
 /** Base of the rotary and sin-cos frequencies (rather than 10 000: the grids here are a few tokens wide). */
@@ -54,10 +55,7 @@ export function ditGeometry(shape: DitShape): DitGeometry {
   if (shape.height % ph) problems.push(`height ${shape.height} not divisible by patch height ${ph}`);
   if (shape.width % pw) problems.push(`width ${shape.width} not divisible by patch width ${pw}`);
   if (a.width % a.heads) problems.push(`width ${a.width} not divisible by ${a.heads} heads`);
-  const headDim = a.width / a.heads;
-  if (a.position === "rope3d" && (headDim % 2 || headDim < 6)) problems.push(`rope3d needs an even head dimension >= 6 (have ${headDim})`);
-  if (a.crossAttention || a.textDim > 0) problems.push("cross-attention and text embeddings are not implemented (toy worlds use class prompts)");
-  if (a.modulation !== "per_block") problems.push("shared (Wan2.1-style) modulation is for planning only; the runtime builds per-block modulation");
+  problems.push(...archGaps(a).map((g) => g.reason));
   if (shape.promptClasses < 1) problems.push("promptClasses must be >= 1");
   if (problems.length) throw new Error(`DiT: ${problems.join("; ")}`);
   const gridF = shape.frames / pf;
@@ -66,7 +64,7 @@ export function ditGeometry(shape: DitShape): DitGeometry {
   return {
     width: a.width,
     heads: a.heads,
-    headDim,
+    headDim: a.width / a.heads,
     hidden: Math.round(a.mlpRatio * a.width),
     gridF,
     gridH,
