@@ -91,6 +91,7 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
         if (!v) continue;
         const values = v.t === "list" ? v.items : [v];
         if (values.length === 0) bag.report(D.emptySweep, [`axis ${e.name.text}`], e.span);
+        reportRepeats(values.map(label), `axis ${e.name.text}`, e.span, bag);
         axes.set(e.name.text, { name: e.name.text, span: e.span, values });
       } else {
         const alts = e.alternatives ?? [];
@@ -111,9 +112,10 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
       const items = v.t === "list" ? v.items : [v];
       seeds = [];
       for (const it of items) {
-        if (it.t === "num" && Number.isInteger(it.v) && it.v >= 0) seeds.push(it.v);
+        if (it.t === "num" && Number.isSafeInteger(it.v) && it.v >= 0) seeds.push(it.v);
         else bag.report(D.wrongValueKind, ["seeds", "a list of whole numbers >= 0", describeValue(it)], it.span);
       }
+      reportRepeats(seeds.map(String), "seeds", e.span, bag);
     } else if (e.kind === "attribute") {
       const hint = didYouMean(joinPath(e.path), ["members", "seeds"]);
       bag.report(D.unknownAttribute, [`'${joinPath(e.path)}'`, `sweep ${decl.name.text}`], e.span, hint ? { hint } : { hint: "a sweep holds `axis` declarations, `members = ...` and `seeds = [...]`" });
@@ -122,9 +124,18 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
     }
   }
   if (bag.errorCount > before) return undefined;
-
+  // counted before anything is built: a product of big axes would exhaust memory before it could be refused
+  const count = (membersExpr ? countMembers(membersExpr, axes) : [...axes.values()].reduce((n, a) => n * axisSize(a), 1)) * (seeds?.length ?? 1);
+  if (count > MAX_SWEEP_MEMBERS) {
+    bag.report(D.tooManyMembers, [`'${decl.name.text}'`, count.toLocaleString("en-US"), MAX_SWEEP_MEMBERS.toLocaleString("en-US")], decl.name.span);
+    return undefined;
+  }
   let members: Member[] = membersExpr ? (combine(membersExpr, axes, bag) ?? []) : [...axes.values()].reduce<Member[]>((acc, a) => product(acc, axisMembers(a)), [[]]);
   if (bag.errorCount > before) return undefined;
+  if (membersExpr) {
+    const used = referencedNames(membersExpr);
+    for (const a of axes.values()) if (!used.has(a.name)) bag.report(D.unusedAxis, [`'${a.name}'`], a.span);
+  }
   if (seeds) members = members.flatMap((m) => seeds!.map((s) => [...m, { axis: "seed", label: String(s), value: { t: "num", v: s, span: decl.span } as Value }]));
   if (members.length === 0) {
     bag.report(D.emptySweep, [`'${decl.name.text}'`], decl.name.span);
@@ -159,6 +170,61 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
     out.push(member);
   }
   return out;
+}
+
+/** The most members a sweep may have: each is compiled and checked as a whole plan. */
+export const MAX_SWEEP_MEMBERS = 10_000;
+
+function axisSize(a: Axis): number {
+  return a.values ? a.values.length : (a.alts ?? []).length;
+}
+
+/** How many members `members = e` makes at most (a `where` filter can only remove), without making them. */
+function countMembers(e: Expr, axes: Map<string, Axis>): number {
+  switch (e.kind) {
+    case "paren":
+      return countMembers(e.inner, axes);
+    case "ref": {
+      const a = axes.get(joinPath(e.path));
+      return a ? axisSize(a) : 0;
+    }
+    case "call": {
+      const parts = e.args.map((x) => countMembers(x.value, axes));
+      const fn = joinPath(e.callee);
+      if (fn === "concat") return parts.reduce((a, b) => a + b, 0);
+      if (fn === "zip") return Math.max(0, ...parts);
+      return parts.reduce((a, b) => a * b, 1);
+    }
+    case "where":
+      return countMembers(e.source, axes);
+    default:
+      return 0;
+  }
+}
+
+/** The names a members expression refers to (axes in its combinators and in its `where` filters). */
+function referencedNames(e: Expr): Set<string> {
+  const out = new Set<string>();
+  const stack: unknown[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === null || typeof x !== "object") continue;
+    if (Array.isArray(x)) stack.push(...x);
+    else {
+      const node = x as { kind?: string; path?: { text: string }[] };
+      if (node.kind === "ref" && node.path) out.add(node.path.map((p) => p.text).join("."));
+      for (const [k, v] of Object.entries(node)) if (k !== "span" && typeof v === "object") stack.push(v);
+    }
+  }
+  return out;
+}
+
+/** Warns once per value that an axis (or `seeds`) lists more than once. */
+function reportRepeats(labels: string[], what: string, span: Span, bag: DiagnosticBag): void {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const l of labels) (seen.has(l) ? repeated : seen).add(l);
+  for (const l of repeated) bag.report(D.repeatedValue, [what, l], span);
 }
 
 function axisMembers(a: Axis): Member[] {

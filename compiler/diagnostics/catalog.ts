@@ -98,6 +98,9 @@ export const D = {
   badMembers: e("VPAE2205", "{0}", "`members` combines axes with product(...), zip(...), concat(...) and an optional `where` filter."),
   filterNotBool: e("VPAE2206", "the where filter gives {0}, not true or false", "A `where` filter is a condition such as `lr * steps < 1`."),
   axisTwice: e("VPAE2207", "member sets axis {0} twice", "An axis may appear once in a product or zip."),
+  tooManyMembers: e("VPAE2208", "sweep {0} would have {1} members, more than the {2} vpae compiles", "Every member is a whole plan, compiled and checked; a sweep this large would take minutes to expand and is almost always a mistake (an axis of a thousand values, a product that should have been a zip). Split the sweep, or thin its axes."),
+  unusedAxis: e("VPAE2209", "axis {0} is declared but `members` does not use it", "With a `members = ...` expression, only the axes it names make members; this one makes none. Use it in the expression or remove it.", "warning"),
+  repeatedValue: e("VPAE2210", "{0} lists {1} more than once: those members are the same plan", "A value repeated in an axis (or a seed repeated in `seeds`) makes members that train the same plan twice (the second is a cache hit, but its name collides). Remove the repeat.", "warning"),
 
   // ---- 3xxx plan files and overrides files ----
   planSchema: e("VPAE3001", "plan value at {0} {1}", "The compiled plan breaks its schema (docs/plan.schema.json). The location is where the value was set."),

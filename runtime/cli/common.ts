@@ -90,10 +90,15 @@ export function pickPlan(result: CompileResult, member: string | undefined, comm
     if (result.plans.length === 0) throw new UsageError("the file declares no experiment (only templates or sweeps?); use --member to compile a sweep member", command);
     throw new UsageError(`the file declares ${result.plans.length} experiments (${result.plans.map((p) => p.name).join(", ")}); choose one with --experiment`, command);
   }
-  const matches = result.sweeps.flatMap((s) => s.members.filter((m) => m.name === member || String(m.index) === member || `${s.name}/${m.name}` === member || `${s.name}/${m.index}` === member));
+  const matches = result.sweeps.flatMap((s) => s.members.filter((m) => m.name === member || String(m.index) === member || `${s.name}/${m.name}` === member || `${s.name}/${m.index}` === member).map((m) => ({ sweep: s.name, m })));
   if (matches.length === 0) throw new UsageError(`no sweep member '${member}' (see vpae compile --list)`, command);
-  if (matches.length > 1) throw new UsageError(`'${member}' names ${matches.length} members of different sweeps; write SWEEP/${member}`, command);
-  return matches[0]!.plan!;
+  if (matches.length > 1) {
+    const sweeps = new Set(matches.map((x) => x.sweep));
+    // one sweep with a repeated value names two members alike: only the index tells them apart
+    if (sweeps.size === 1) throw new UsageError(`'${member}' names members ${matches.map((x) => x.m.index).join(" and ")} of sweep ${matches[0]!.sweep} (a value is repeated); give the index, e.g. --member ${matches[0]!.sweep}/${matches[0]!.m.index}`, command);
+    throw new UsageError(`'${member}' names members of sweeps ${[...sweeps].join(" and ")}; write SWEEP/${member.replace(/^[^/]*\//, "")}, e.g. ${matches[0]!.sweep}/${member.replace(/^[^/]*\//, "")}`, command);
+  }
+  return matches[0]!.m.plan!;
 }
 
 

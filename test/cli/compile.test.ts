@@ -88,3 +88,16 @@ test("every command has --help; --version prints the version", () => {
   const v = runCli(["--version"]);
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
 });
+
+test("--member naming two members of one sweep (a repeated value) asks for the index; of two sweeps, for the sweep", () => {
+  const file = readFileSync("test/compiler/diagnostics/cases/sweep-repeated-value.vpae", "utf8") + `\nsweep t over tiny {\n  axis lr = [1e-4, 1e-2]\n}\n`;
+  const dir = tempDir({ "dup.vpae": file });
+  const same = runCli(["compile", join(dir, "dup.vpae"), "--member", "s/lr=0.0001,seed=1"]);
+  assert.equal(same.status, 2, same.stderr);
+  assert.match(same.stderr, /'s\/lr=0\.0001,seed=1' names members \d+ and \d+ and \d+ and \d+ of sweep s \(a value is repeated\); give the index, e\.g\. --member s\/\d+/);
+  const two = runCli(["compile", join(dir, "dup.vpae"), "--member", "lr=0.01"]);
+  assert.equal(two.status, 0, two.stderr);
+  const both = runCli(["compile", join(dir, "dup.vpae"), "--member", "0"]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /'0' names members of sweeps s and t; write SWEEP\/0, e\.g\. s\/0/);
+});
