@@ -1,7 +1,10 @@
 // Property tests: whatever the input, compileFile returns diagnostics instead of throwing, and every
 // diagnostic is well formed (a catalogued code, a message, a position inside the file it names).
-// Inputs: random strings, random soups of the language's tokens, and random token/character mutations
-// of a valid sample and of every experiments/**/*.vpae. Run counts are bounded to keep this fast.
+// Inputs: random strings, random soups of the language's tokens, random token/character mutations of a
+// valid sample and of every experiments/**/*.vpae, and inputs built to break a recursive compiler (deep
+// nesting, long operator chains, huge tokens, NUL, undecodable bytes, BOMs, bidi and invisible
+// characters). Run counts are bounded to keep this fast (1,450 inputs); `npm run fuzz` runs 70 times as
+// many (101,500; VPAE_PROPERTY_SCALE and VPAE_PROPERTY_SEED change the count and the draw).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -245,5 +248,41 @@ test("random character mutations of the sample and the experiments never make co
       return check(seed.entry, hostFor(seed, mutate([...seed.text], ms)));
     },
     300,
+  );
+});
+
+// ---- inputs built to break a recursive compiler or flood its messages ----
+
+/** Characters that are not plain text: NUL, undecodable bytes (U+FFFD), a BOM, no-break and zero-width spaces, bidi controls. */
+const ODD = ["\u0000", "\ufffd", "\ufeff", "\u00a0", "\u200b", "\u202e", "\u2066", "\u00ad", "\u0007", "\u001b[31m"];
+
+const CLOSERS: Record<string, string> = { "(": ")", "[": "]", "{": "}", "f(": ")" };
+
+const adversarial: fc.Arbitrary<string> = fc.oneof(
+  // brackets, blocks and prefix operators nested up to 400 deep
+  fc.tuple(fc.constantFrom("(", "[", "{", "-", "not ", "2 ** ", "f("), fc.integer({ min: 1, max: 400 })).map(([open, n]) => `param x = ${open.repeat(n)}1${(CLOSERS[open] ?? "").repeat(n)}\nexperiment e { seed = x }\n`),
+  // long chains of binary operators
+  fc.tuple(fc.constantFrom(" + ", " * ", " - ", " and ", " == ", " ** "), fc.integer({ min: 1, max: 6000 })).map(([op, n]) => `param x = ${Array(n).fill("1").join(op)}\nexperiment e { seed = x }\n`),
+  // huge tokens: names, numbers, strings
+  fc.tuple(fc.constantFrom("a", "9", '"'), fc.integer({ min: 1, max: 200_000 })).map(([c, n]) => (c === '"' ? `param x = "${"s".repeat(n)}"\n` : `experiment e { seed = ${c.repeat(n)} }\n`)),
+  // odd characters inserted into a valid sample
+  fc.tuple(fc.array(fc.tuple(fc.nat(), fc.constantFrom(...ODD)), { minLength: 1, maxLength: 5 })).map(([ins]) => {
+    const t = [...SAMPLE];
+    for (const [at, ch] of ins) t.splice(at % (t.length + 1), 0, ch);
+    return t.join("");
+  }),
+);
+
+test("deep nesting, long chains, huge tokens and odd characters give bounded diagnostics and never make compileFile throw", () => {
+  assertProperty(
+    adversarial,
+    (text) => {
+      const problem = checkText(text);
+      if (problem) return problem;
+      const r = compileFile("main.vpae", { host: { readFile: (p) => (path.normalize(p) === "main.vpae" ? text : undefined) } });
+      const size = r.diagnostics.reduce((n, d) => n + d.message.length + (d.hint?.length ?? 0), 0);
+      return size > 20_000 ? `${r.diagnostics.length} diagnostics of ${size} characters for an input of ${text.length}` : undefined;
+    },
+    150,
   );
 });
