@@ -107,7 +107,8 @@ test("plans the runtime cannot run are refused with a list, not a crash", () => 
   const r = runCli(["run", "experiments/paper/vpae-wan14b.vpae", "--runs-dir", runs]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cannot run vpae_wan14b/);
-  assert.match(r.stderr, /world kind video_latent \(compile\/plan only/);
+  assert.match(r.stderr, /world kind video_latent: vpae has no data for it/);
+  assert.match(r.stderr, /hardware block \(8 GPUs, bf16, sharding fsdp\)/);
   assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/);
 });
 
