@@ -1,19 +1,31 @@
-// The command outputs the docs show are real: every ```text block preceded by `<!-- checked: NAME -->`
-// is run, with the other blocks of the same NAME in their order, in a fresh folder whose `experiments`
-// is the repository's, and compared with what the page shows. A line `...` stands for any lines.
-// Only what varies between runs is left out: durations ("in 11.0 s") and the latency column of
-// report tables. Everything else, hashes, losses, scores and paths included, must match.
+// The examples in README.md and docs/*.md are real.
+//
+// Files: a fenced block whose first line is `// file: NAME` (or that follows `<!-- file: NAME -->`) is
+// the file NAME; blocks of the same NAME in one page join in order (the README's tour is built
+// snippet by snippet).
+// Commands: every ```text block preceded by `<!-- checked: NAME -->` is run, with the other blocks of
+// the same NAME in their order, in a fresh folder that holds the pages' files and whose `experiments`
+// is the repository's. A `$ ` line is a shell command (`npx vpae` and `vpae` run this checkout's vpae;
+// `node`, `sed` and redirections work as in a terminal); the lines below it are what the terminal
+// shows, standard output and standard error together, and a line `...` stands for any lines. Only
+// what varies between runs is left out: durations ("in 11.0 s") and the latency column of report
+// tables. Everything else, hashes, losses, scores and paths included, must match.
 // UPDATE_DOCS=1 npm test writes what the commands print into the pages instead of comparing (a `...`
 // line keeps eliding the lines between the ones around it); review the diff, then commit.
-import { test } from "node:test";
+// Every other `vpae` command line that a page shows is parsed with the command's own options, and
+// the repository files it names must exist.
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fromRoot, runCli, tempDir } from "./helpers.js";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fromRoot, tempDir } from "./helpers.js";
+import { commandModule } from "../runtime/cli/main.js";
+import { parseArgs } from "../runtime/cli/args.js";
 
 interface Step {
   doc: string;
-  args: string[];
+  command: string;
   expected: string[];
   /** Where the step's lines are in the page: the `$` line's offset and the end of its output. */
   at: { start: number; end: number };
@@ -21,21 +33,53 @@ interface Step {
 
 const update = process.env["UPDATE_DOCS"] === "1";
 
-const DOCS = ["README.md", "docs/sweeps.md"];
+/** The pages: the README and every page of docs/ but the generated results page. */
+const DOCS = ["README.md", ...readdirSync(fromRoot("docs")).filter((f) => f.endsWith(".md") && f !== "results.md").sort().map((f) => `docs/${f}`)];
 
-function sessions(): Map<string, Step[]> {
-  const out = new Map<string, Step[]>();
+const FENCE = /(?:<!-- (checked|file|plan): ([\w./-]+) -->\n)?```(\w*)\n([\s\S]*?)```/g;
+
+interface Pages {
+  sessions: Map<string, Step[]>;
+  /** doc -> file name -> text. */
+  files: Map<string, Map<string, string>>;
+  /** Excerpts of plans: the page, the .vpae file compiled, the excerpt. */
+  excerpts: { doc: string; source: string; text: string }[];
+  /** Command lines shown outside checked blocks: doc, line number, the command. */
+  shown: { doc: string; line: number; command: string }[];
+}
+
+function readPages(): Pages {
+  const sessions = new Map<string, Step[]>();
+  const files = new Map<string, Map<string, string>>();
+  const shown: Pages["shown"] = [];
+  const excerpts: Pages["excerpts"] = [];
   for (const doc of DOCS) {
     const text = readFileSync(fromRoot(doc), "utf8");
-    for (const m of text.matchAll(/<!-- checked: ([\w-]+) -->\n```text\n([\s\S]*?)```/g)) {
-      const steps = out.get(m[1]!) ?? [];
+    const own = new Map<string, string>();
+    files.set(doc, own);
+    for (const m of text.matchAll(FENCE)) {
+      const [, marker, name, lang, body] = m as unknown as [string, string | undefined, string | undefined, string, string];
+      const named = marker === "file" ? name : /^\/\/ file: (\S+)/.exec(body)?.[1];
+      if (named) own.set(named, (own.get(named) ?? "") + body);
+      if (marker === "plan") excerpts.push({ doc, source: name!, text: body });
+      if (marker !== "checked") {
+        if (lang === "sh" || lang === "text" || lang === "") {
+          const first = text.slice(0, m.index).split("\n").length + 1;
+          body.split("\n").forEach((line, i) => {
+            const c = /^(?:\$ )?((?:npx )?vpae .*)$/.exec(line)?.[1];
+            if (c) shown.push({ doc, line: first + i, command: c });
+          });
+        }
+        continue;
+      }
+      assert.equal(lang, "text", `${doc}: a checked block is a text block`);
+      const steps = sessions.get(name!) ?? [];
       let current: Step | null = null;
       let offset = m.index + m[0].indexOf("```text\n") + "```text\n".length;
-      for (const line of m[2]!.replace(/\n$/, "").split("\n")) {
+      for (const line of body.replace(/\n$/, "").split("\n")) {
         if (line.startsWith("$ ")) {
-          const command = line.slice(2).replace(/\s+#.*$/, "").trim();
-          assert.match(command, /^npx vpae /, `${doc}: a checked block runs vpae only: ${line}`);
-          current = { doc, args: command.slice("npx vpae ".length).split(/\s+/), expected: [], at: { start: offset + line.length + 1, end: offset + line.length + 1 } };
+          const command = line.slice(2).replace(/\s+#\s.*$/, "").trim();
+          current = { doc, command, expected: [], at: { start: offset + line.length + 1, end: offset + line.length + 1 } };
           steps.push(current);
         } else {
           assert.ok(current, `${doc}: a checked block starts with a $ command`);
@@ -44,10 +88,10 @@ function sessions(): Map<string, Step[]> {
         }
         offset += line.length + 1;
       }
-      out.set(m[1]!, steps);
+      sessions.set(name!, steps);
     }
   }
-  return out;
+  return { sessions, files, shown, excerpts };
 }
 
 /** Durations, and the latency column of a report table, are the only things allowed to differ. */
@@ -105,21 +149,127 @@ function writeBack(steps: Step[], printed: Map<Step, string[]>): void {
   }
 }
 
-for (const [name, steps] of sessions()) {
-  test(`the checked commands of session '${name}' print what ${[...new Set(steps.map((s) => s.doc))].join(" and ")} ${new Set(steps.map((s) => s.doc)).size === 1 ? "shows" : "show"}`, () => {
+const pages = readPages();
+
+/** A folder of `vpae` and `npx` commands that run this checkout's vpae, for the pages' shell lines. */
+function shims(): string {
+  const bin = tempDir({}, "vpae-docs-bin-");
+  const vpae = `exec "${process.execPath}" "${fromRoot("bin", "vpae.js")}" "$@"`;
+  writeFileSync(join(bin, "vpae"), `#!/bin/sh\n${vpae}\n`);
+  writeFileSync(join(bin, "npx"), `#!/bin/sh\nif [ "$1" = vpae ]; then shift; ${vpae}; fi\necho "npx: the docs test runs only npx vpae" >&2\nexit 127\n`);
+  for (const f of ["vpae", "npx"]) chmodSync(join(bin, f), 0o755);
+  return bin;
+}
+
+/** What each step printed, for UPDATE_DOCS=1: written back once every session has run. */
+const printedAll = new Map<Step, string[]>();
+if (update) after(() => writeBack([...printedAll.keys()], printedAll));
+
+for (const [name, steps] of pages.sessions) {
+  const docs = [...new Set(steps.map((s) => s.doc))];
+  test(`the checked commands of session '${name}' print what ${docs.join(" and ")} ${docs.length === 1 ? "shows" : "show"}`, () => {
     const dir = tempDir({});
     symlinkSync(fromRoot("experiments"), join(dir, "experiments"));
-    const printed = new Map<Step, string[]>();
+    for (const doc of docs) {
+      for (const [file, text] of pages.files.get(doc)!) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), text);
+      }
+    }
+    const bin = shims();
     for (const s of steps) {
-      const r = runCli(s.args, { cwd: dir, env: { CI: "1" } });
-      assert.ok(r.status === 0 || r.status === 130, `${s.doc}: vpae ${s.args.join(" ")} exited ${r.status}:\n${r.stderr}`);
-      const raw = r.stdout.replace(/\n$/, "").split("\n").map((l) => l.trimEnd());
-      printed.set(s, raw);
-      if (update) continue;
+      // Standard error joins standard output before the command's own redirections, as in a terminal.
+      const r = spawnSync("bash", ["-c", `exec 2>&1\n${s.command}`], {
+        cwd: dir,
+        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, CI: "1", NO_COLOR: "1" },
+        input: "",
+        encoding: "utf8",
+      });
+      // 0, 1 (the input has errors: pages show such answers) and 130 (stopped) are answers; 2 and 3 are not.
+      assert.ok(r.status === 0 || r.status === 1 || r.status === 130, `${s.doc}: ${s.command} exited ${r.status}:\n${r.stdout}`);
+      const raw = r.stdout === "" ? [] : r.stdout.replace(/\n$/, "").split("\n").map((l) => l.trimEnd());
       const actual = normalise(raw);
       const expected = normalise(s.expected);
-      assert.ok(matches(expected, actual), `${s.doc}: vpae ${s.args.join(" ")} printed\n${actual.join("\n")}\n\nbut the page shows\n${expected.join("\n")}`);
+      if (update) {
+        // Only steps whose output changed are rewritten: durations and latencies keep the page's values.
+        if (!matches(expected, actual)) printedAll.set(s, raw);
+        continue;
+      }
+      assert.ok(matches(expected, actual), `${s.doc}: ${s.command} printed\n${actual.join("\n")}\n\nbut the page shows\n${expected.join("\n")}`);
     }
-    if (update) writeBack(steps, printed);
+  });
+}
+
+test("every other vpae command line the pages show names a real command with its own options, and the repository files it names exist", async () => {
+  assert.ok(pages.shown.length >= 10, `found ${pages.shown.length} command lines`);
+  const problems: string[] = [];
+  for (const { doc, line, command } of pages.shown) {
+    const words = (command.replace(/\s+#\s.*$/, "").match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^(['"])(.*)\1$/, "$2"));
+    const argv = words.slice(words[0] === "npx" ? 2 : 1);
+    const stop = argv.findIndex((w) => w === ">" || w === "|" || w.startsWith(">") || w === "&&");
+    const args = stop >= 0 ? argv.slice(0, stop) : argv;
+    const [name, ...rest] = args;
+    const where = `${doc}:${line}: ${command}`;
+    if (name === undefined || name.startsWith("-")) continue; // vpae --version, vpae -V
+    const c = await commandModule(name);
+    if (!c) {
+      problems.push(`${where}: no command '${name}'`);
+      continue;
+    }
+    try {
+      const parsed = parseArgs(name, rest, c.spec);
+      for (const p of parsed.positionals) if (p.startsWith("experiments/") && !p.includes("*") && !existsSync(fromRoot(p))) problems.push(`${where}: ${p} does not exist`);
+    } catch (err) {
+      problems.push(`${where}: ${(err as Error).message}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+/** Every (key, value) of a JSON value, at any depth, as `"key":<canonical value>` strings. */
+function pairs(value: unknown, out = new Set<string>()): Set<string> {
+  if (value === null || typeof value !== "object") return out;
+  for (const [k, v] of Object.entries(value)) {
+    out.add(`${JSON.stringify(k)}:${canonical(v)}`);
+    pairs(v, out);
+  }
+  return out;
+}
+
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+}
+
+for (const [i, { doc, source, text }] of pages.excerpts.entries()) {
+  test(`excerpt ${i + 1}: the excerpt of ${source}'s plan in ${doc} shows values that vpae compile ${source} writes (hashes included)`, () => {
+    const dir = tempDir(Object.fromEntries(pages.files.get(doc)!));
+    const r = spawnSync(process.execPath, [fromRoot("bin", "vpae.js"), "compile", source], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const actual = pairs(JSON.parse(r.stdout));
+    const missing: string[] = [];
+    let checked = 0;
+    for (const raw of text.split("\n")) {
+      const line = raw.replace(/\s+\/\/ .*$/, "");
+      // A whole object on one line is compared as a whole; otherwise each plain key: value pair.
+      const whole = /^\s*("[^"]+")\s*:\s*(\{.*\})\s*,?$/.exec(line);
+      if (whole) {
+        try {
+          const key = `${whole[1]}:${canonical(JSON.parse(whole[2]!))}`;
+          checked++;
+          if (!actual.has(key)) missing.push(line.trim());
+          continue;
+        } catch {
+          // not a complete object: fall through to its pairs
+        }
+      }
+      for (const m of line.matchAll(/("[^"]+")\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)(?=\s*[,}\]]|\s*$)/g)) {
+        checked++;
+        if (!actual.has(`${m[1]}:${canonical(JSON.parse(m[2]!))}`)) missing.push(`${m[1]}: ${m[2]}`);
+      }
+    }
+    assert.ok(checked >= 1, `${doc}: only ${checked} values found in the excerpt`);
+    assert.deepEqual(missing, [], `${doc}: values the excerpt shows that the plan of ${source} does not have`);
   });
 }

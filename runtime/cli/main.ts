@@ -35,6 +35,11 @@ const commands: Record<string, Command> = {
   doctor: { summary: "which tensor backends work here and which one `auto` picks", load: async () => (await import("./commands/doctor.js")).command },
 };
 
+/** A command's module (its usage, options and code), or undefined when there is no such command. */
+export async function commandModule(name: string): Promise<CommandModule | undefined> {
+  return Object.hasOwn(commands, name) ? commands[name]!.load() : undefined;
+}
+
 function topHelp(): string {
   const lines = [
     `vpae ${COMPILER_VERSION}: declare, compile and run one-step video diffusion distillation experiments`,

@@ -2,7 +2,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
@@ -63,8 +63,11 @@ test("vpae eval scores the validation, test or any seeded clip set, and --save k
   assert.match(saved.stderr, /wrote .*scores-student-test\.json/);
   assert.match(saved.stdout, /8 test clips/);
   const dir = join(runs, readdirSync(runs).find((n) => n.startsWith("micro-"))!);
-  const file = JSON.parse(readFileSync(join(dir, "scores-student-test.json"), "utf8")) as { clips: string; role: string; results: { semantic_alignment: number }[] };
+  const file = JSON.parse(readFileSync(join(dir, "scores-student-test.json"), "utf8")) as { clips: string; role: string; run: string; checkpoint: string; results: { semantic_alignment: number }[] };
   assert.deepEqual([file.clips, file.role, file.results[0]!.semantic_alignment], ["test", "student", test8.results[0]!.semantic_alignment]);
+  // the record travels with its folder: no path of this machine in it
+  assert.equal(file.run, basename(dir));
+  assert.match(file.checkpoint, /^checkpoints\/step-\d{6}\.safetensors$/);
   const bad = runCli(["eval", "micro", "--runs-dir", runs, "--clips", "train"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--clips is validation, test or seed=N, not 'train'/);

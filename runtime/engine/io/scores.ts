@@ -3,7 +3,7 @@
 // evaluations. `vpae report --clips` reads them; on the validation set it falls back to the run's
 // last in-run evaluation. The record is `vpae eval --json`'s output plus the role and a time.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { IoError, readJsonFile } from "./errors.js";
 
@@ -23,7 +23,9 @@ export interface ScoreRow {
 }
 
 export interface ScoresRecord {
+  /** The run folder's name. */
   run: string;
+  /** The scored weights file, relative to the run folder (the file travels with the folder). */
   checkpoint: string;
   weights: string;
   backend: string;
@@ -40,9 +42,11 @@ export function scoresFile(runDir: string, role: string, clips: string): string 
   return join(runDir, `scores-${role}-${clips}.json`);
 }
 
+/** Writes the record with its paths relative to the run folder, so that a copied or committed folder names no other machine's paths. */
 export function writeScores(runDir: string, role: string, clips: string, record: ScoresRecord): string {
   const file = scoresFile(runDir, role, clips);
-  writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
+  const own = { ...record, run: basename(runDir), checkpoint: isAbsolute(record.checkpoint) ? relative(runDir, record.checkpoint) : record.checkpoint };
+  writeFileAtomic(file, JSON.stringify(own, null, 2) + "\n");
   return file;
 }
 
