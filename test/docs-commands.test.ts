@@ -273,3 +273,29 @@ for (const [i, { doc, source, text }] of pages.excerpts.entries()) {
     assert.deepEqual(missing, [], `${doc}: values the excerpt shows that the plan of ${source} does not have`);
   });
 }
+
+test("every plan hash a page shows outside the checked blocks is one that a checked block or a committed plan shows", () => {
+  const VERIFIED = /<!-- (?:checked|plan|screen)[^>]*-->\n```\w*\n[\s\S]*?```/g;
+  const HASH = /\b[0-9a-f]{12}(?:[0-9a-f]{52})?\b/g;
+  const known = new Set<string>();
+  const pagesWithHashes = [...DOCS, "experiments/checkpoints/README.md"];
+  for (const doc of pagesWithHashes) for (const block of readFileSync(fromRoot(doc), "utf8").match(VERIFIED) ?? []) for (const h of block.match(HASH) ?? []) known.add(h.slice(0, 12));
+  // the committed teacher's plan and the plan its run recorded
+  for (const f of readdirSync(fromRoot("experiments", "checkpoints")).filter((n) => n.endsWith(".plan.json") || n.endsWith(".manifest.json"))) {
+    const v = JSON.parse(readFileSync(fromRoot("experiments", "checkpoints", f), "utf8")) as { hash?: string; planHash?: string };
+    known.add((v.hash ?? v.planHash ?? "").slice(0, 12));
+  }
+  const stale: string[] = [];
+  for (const doc of pagesWithHashes) {
+    const text = readFileSync(fromRoot(doc), "utf8").replace(VERIFIED, "");
+    for (const h of text.match(HASH) ?? []) if (/\d/.test(h) && /[a-f]/.test(h) && !known.has(h.slice(0, 12))) stale.push(`${doc}: ${h}`);
+  }
+  assert.deepEqual(stale, []);
+});
+
+test("the committed teacher.plan.json is the plan vpae compile experiments/teacher.vpae writes today", () => {
+  const r = spawnSync(process.execPath, [fromRoot("bin", "vpae.js"), "compile", "experiments/teacher.vpae"], { cwd: fromRoot(), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const committed = JSON.parse(readFileSync(fromRoot("experiments", "checkpoints", "teacher.plan.json"), "utf8")) as { hash: string };
+  assert.equal(committed.hash, (JSON.parse(r.stdout) as { hash: string }).hash, "recompile it: vpae compile experiments/teacher.vpae -o experiments/checkpoints/teacher.plan.json");
+});

@@ -1,6 +1,8 @@
 // The live screen drawn from fixed event streams (ink-testing-library): header, phases, loss charts with
 // their equilibrium, the discriminator panel, health, alarms, evaluation, keys; and 80x24 fits.
 import { test } from "node:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fromRoot } from "../helpers.js";
 import assert from "node:assert/strict";
 import { render } from "ink-testing-library";
 import { emptyView, reduce, type RunView } from "../../runtime/tui/state.js";
@@ -109,4 +111,14 @@ test("with the per-level line, the screen still fits 80x24", () => {
   const lines = frame(v, {}, 80).split("\n");
   for (const l of lines) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
   assert.ok(lines.length <= 24, `${lines.length} rows`);
+});
+
+test("docs/tui.md shows the screen this fixture draws at 80 columns (UPDATE_DOCS=1 rewrites it)", () => {
+  const page = fromRoot("docs", "tui.md");
+  const text = readFileSync(page, "utf8");
+  const m = /<!-- screen: game\(80\) at 80 columns -->\n```text\n([\s\S]*?)```/.exec(text);
+  assert.ok(m, "the page marks its screen");
+  const drawn = frame(game(80), {}, 80).split("\n").map((l) => l.trimEnd()).join("\n") + "\n";
+  if (process.env["UPDATE_DOCS"] === "1") writeFileSync(page, text.replace(m[0], m[0].replace(m[1]!, drawn)));
+  else assert.equal(m[1], drawn);
 });
