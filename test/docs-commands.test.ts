@@ -33,8 +33,13 @@ interface Step {
 
 const update = process.env["UPDATE_DOCS"] === "1";
 
-/** The pages: the README and every page of docs/ but the generated results page. */
-const DOCS = ["README.md", ...readdirSync(fromRoot("docs")).filter((f) => f.endsWith(".md") && f !== "results.md").sort().map((f) => `docs/${f}`)];
+/** The pages: the READMEs and every page of docs/ but the generated results page. */
+const DOCS = [
+  "README.md",
+  ...readdirSync(fromRoot("docs")).filter((f) => f.endsWith(".md") && f !== "results.md").sort().map((f) => `docs/${f}`),
+  "experiments/README.md",
+  "experiments/checkpoints/README.md",
+];
 
 const FENCE = /(?:<!-- (checked|file|plan): ([\w./-]+) -->\n)?```(\w*)\n([\s\S]*?)```/g;
 
@@ -278,7 +283,7 @@ test("every plan hash a page shows outside the checked blocks is one that a chec
   const VERIFIED = /<!-- (?:checked|plan|screen)[^>]*-->\n```\w*\n[\s\S]*?```/g;
   const HASH = /\b[0-9a-f]{12}(?:[0-9a-f]{52})?\b/g;
   const known = new Set<string>();
-  const pagesWithHashes = [...DOCS, "experiments/checkpoints/README.md"];
+  const pagesWithHashes = DOCS;
   for (const doc of pagesWithHashes) for (const block of readFileSync(fromRoot(doc), "utf8").match(VERIFIED) ?? []) for (const h of block.match(HASH) ?? []) known.add(h.slice(0, 12));
   // the committed teacher's plan and the plan its run recorded
   for (const f of readdirSync(fromRoot("experiments", "checkpoints")).filter((n) => n.endsWith(".plan.json") || n.endsWith(".manifest.json"))) {
