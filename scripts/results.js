@@ -17,13 +17,17 @@
 //   node scripts/results.js latency              teacher 100 NFE vs student 1 NFE, one process
 //   node scripts/results.js table                writes docs/results.md (and its plots in docs/results/)
 //                                                from `vpae report` over experiments/results/
+//   node scripts/results.js quickstart [--runs DIR]  runs experiments/quickstart.vpae (or finds its
+//                                                finished run) and copies its summary to experiments/results/
+//   node scripts/results.js readme [--check]     writes the README's quickstart scores from that summary
+//                                                (--check: exit 1 when the README says something else)
 //
 // What stays here is what is particular to the paper: which members form the campaign, the row
 // labels, the selection and budget rules, and the claims' verdicts (computed with vpae's own
 // comparison rule). Needs `npm run build`.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -693,6 +697,82 @@ async function probes() {
   }
 }
 
+// ---- the quickstart's scores in the README ----
+
+const QUICKSTART = "experiments/quickstart.vpae";
+const readmeFile = opt("readme", join(root, "README.md"));
+const QS_BEGIN = "<!-- quickstart scores: written by node scripts/results.js readme -->";
+const QS_END = "<!-- /quickstart scores -->";
+
+/** The quickstart's plan hash as this checkout compiles it. */
+async function quickstartHash() {
+  const plan = await json(["compile", QUICKSTART]);
+  return plan.hash;
+}
+
+async function quickstart() {
+  const hash = await quickstartHash();
+  // the machine's load while the run trains (sampled each minute), so the README can say how busy it was
+  const load = [];
+  const timer = setInterval(() => load.push(loadavg()[0]), 60_000);
+  const r = await exec(["run", QUICKSTART, "--runs-dir", runsDir, "--no-tui"], { log: true });
+  clearInterval(timer);
+  if (r.code !== 0) throw new Error(`vpae run ${QUICKSTART} failed (exit ${r.code})`);
+  const runDir = join(runsDir, `quickstart-${hash.slice(0, 12)}`);
+  if (!existsSync(join(runDir, "manifest.json"))) throw new Error(`no run folder ${relative(root, runDir)}`);
+  const out = join(resultsDir, basename(runDir));
+  copySummary(runDir, out);
+  if (load.length > 0) writeFileSync(join(out, "machine.json"), JSON.stringify({ cores: cpus().length, loadAverage: Number((load.reduce((a, x) => a + x, 0) / load.length).toFixed(2)), date: new Date().toISOString().slice(0, 10) }, null, 2) + "\n");
+  console.log(`${relative(root, out)}: summary written`);
+}
+
+/** The README's lines on the quickstart's scores, from the summary of this checkout's quickstart plan. */
+async function quickstartLines() {
+  const hash = await quickstartHash();
+  const dir = join(resultsDir, `quickstart-${hash.slice(0, 12)}`);
+  const file = join(dir, "manifest.json");
+  if (!existsSync(file)) throw new Error(`no summary of the quickstart's plan ${hash.slice(0, 12)} in ${relative(root, resultsDir)}: node scripts/results.js quickstart`);
+  const manifest = JSON.parse(readFileSync(file, "utf8"));
+  if (manifest.status !== "finished") throw new Error(`${relative(root, dir)} is ${manifest.status}, not finished`);
+  const last = manifest.evals.at(-1);
+  const at = (nfe) => Object.values(last.results).find((x) => x.nfe === nfe);
+  const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${(SCORES.reduce((a, k) => a + x[k], 0) / 3).toFixed(1)})`;
+  const minutes = manifest.phases.reduce((a, p) => a + p.seconds, 0) / 60;
+  const one = at(1);
+  const four = at(4);
+  const plan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
+  const updates = plan.phases.reduce((a, p) => a + p.steps, 0);
+  const machineFile = join(dir, "machine.json");
+  const machine = existsSync(machineFile) ? JSON.parse(readFileSync(machineFile, "utf8")) : null;
+  const where = machine ? ` on ${machine.date}, one process on a ${machine.cores}-core CPU machine with load average ${machine.loadAverage}` : "";
+  return [
+    QS_BEGIN,
+    `Measured for this README (\`experiments/results/${basename(dir)}/\`): ${updates} generator updates took ${minutes.toFixed(1)} minutes of`,
+    `training${where}. The one-step student's final evaluation on the run's ${plan.eval.samples} validation clips:`,
+    `${scores(one)}${four ? `; the same student with 4 Euler steps: ${scores(four)}` : ""}.`,
+    QS_END,
+  ];
+}
+
+async function readme() {
+  const lines = await quickstartLines();
+  const text = readFileSync(readmeFile, "utf8");
+  const a = text.indexOf(QS_BEGIN);
+  const b = text.indexOf(QS_END);
+  if (a < 0 || b < a) throw new Error(`${relative(root, readmeFile)} has no ${QS_BEGIN} ... ${QS_END} section`);
+  const next = text.slice(0, a) + lines.join("\n") + text.slice(b + QS_END.length);
+  if (argv.includes("--check")) {
+    if (next !== text) {
+      console.error(`${relative(root, readmeFile)}: the quickstart's scores differ from its summary; node scripts/results.js readme writes them:\n${lines.join("\n")}`);
+      process.exit(1);
+    }
+    console.log(`${relative(root, readmeFile)}: the quickstart's scores match its summary`);
+    return;
+  }
+  writeFileSync(readmeFile, next);
+  console.log(`wrote the quickstart's scores into ${relative(root, readmeFile)}`);
+}
+
 const cmd = argv[0];
 if (cmd === "list") await list();
 else if (cmd === "probes") await probes();
@@ -700,7 +780,9 @@ else if (cmd === "run") await runAll(Number(opt("jobs", "2")));
 else if (cmd === "collect") await collectAll();
 else if (cmd === "latency") await latency();
 else if (cmd === "table") await table();
+else if (cmd === "quickstart") await quickstart();
+else if (cmd === "readme") await readme();
 else {
-  console.error("usage: node scripts/results.js list | run [--jobs 2] | collect [--runs DIR] | probes [--runs DIR] | latency | table");
+  console.error("usage: node scripts/results.js list | run [--jobs 2] | collect [--runs DIR] | probes [--runs DIR] | latency | table | quickstart [--runs DIR] | readme [--check]");
   process.exit(2);
 }

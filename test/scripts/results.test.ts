@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromRoot, tempDir } from "../helpers.js";
 import { compileFile } from "../../compiler/program.js";
@@ -114,4 +114,20 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   const full = member("experiments/main.vpae", "vpae_seeds", "seed=0").hash.slice(0, 12);
   assert.equal((md.match(new RegExp(`\\| vpae-${full} \\|`, "g")) ?? []).length, 1, "the full method's run is listed once, though two sweeps have it");
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);
+});
+
+test("the README's quickstart scores are those of the committed summary of today's quickstart plan", () => {
+  const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "readme", "--check"], { cwd: fromRoot(), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const readme = readFileSync(fromRoot("README.md"), "utf8");
+  assert.match(readme, /<!-- quickstart scores: written by node scripts\/results\.js readme -->\nMeasured for this README \(`experiments\/results\/quickstart-[0-9a-f]{12}\/`\)/);
+});
+
+test("results.js readme --check fails when the README's quickstart scores were edited by hand", () => {
+  const dir = tempDir({});
+  const readme = join(dir, "README.md");
+  writeFileSync(readme, readFileSync(fromRoot("README.md"), "utf8").replace(/frame quality (\d+\.\d)/, (_m, v: string) => `frame quality ${(Number(v) + 10).toFixed(1)}`));
+  const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "readme", "--check", "--readme", readme], { cwd: fromRoot(), encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /the quickstart's scores differ from its summary/);
 });
