@@ -163,9 +163,9 @@ async function train(file, select, jobs) {
     console.log(`[${new Date().toISOString().slice(11, 19)}] ${file} sweep ${sweep.sweep}: members ${only}`);
     const r = await exec(["sweep", file, "--sweep", sweep.sweep, "--only", only, "--runs-dir", runsDir, "--jobs", String(jobs), "--no-tui"], { log: true });
     if (r.code !== 0) console.error(`vpae sweep ${file} --sweep ${sweep.sweep} exited ${r.code}; the finished members are still collected`);
-    const now = (await members(file, runsDir, ["--sweep", sweep.sweep])).flatMap((s) => s.members);
-    for (const m of now) if (m.status === "finished" && todo.some((t) => t.hash === m.hash)) await collect(file, sweep.sweep, m);
   }
+  // the members just trained, and those whose run another sweep made but whose summary misses what this file adds
+  await collectFile(file);
 }
 
 /**
@@ -206,17 +206,36 @@ function copySummary(runDir, out) {
 }
 
 /**
+ * Whether a member's summary holds what its sweep file asks for: a run that two sweeps share (the main
+ * table's seed 0 is often a tuning member) is collected again for what the second one adds (test-clip
+ * scores, grids, the student's weights).
+ */
+function summaryComplete(file, sweep, m) {
+  const out = summaryOf(m);
+  if (!existsSync(join(out, "manifest.json"))) return false;
+  const kind = kindOf(file, sweep);
+  for (const { role, nfe } of kind.roles) {
+    for (const clips of kind.clips) if (!existsSync(join(out, `scores-${role}-${clips}.json`))) return false;
+    if (kind.grid && !existsSync(join(out, `samples-${role}-nfe${nfe[0]}.gif`))) return false;
+  }
+  return !kind.weights || existsSync(join(out, "student.safetensors"));
+}
+
+/**
  * Collects every finished member of the campaign's sweep files that has no summary yet, training nothing
  * (for sweeps run by hand or by a queue: `vpae sweep experiments/tuning.vpae`, then this with --runs runs).
  */
 async function collectAll() {
-  for (const file of [CALIBRATION, TUNING, MAIN, ABLATIONS]) {
-    for (const s of await members(file, runsDir)) {
-      for (const m of s.members) {
-        if (m.status !== "finished" || existsSync(join(summaryOf(m), "manifest.json"))) continue;
-        console.log(`${file} ${s.sweep} ${m.name}`);
-        await collect(file, s.sweep, m);
-      }
+  for (const file of [CALIBRATION, TUNING, MAIN, ABLATIONS]) await collectFile(file);
+}
+
+/** Collects the finished members of one sweep file whose summaries miss something. */
+async function collectFile(file) {
+  for (const s of await members(file, runsDir)) {
+    for (const m of s.members) {
+      if (m.status !== "finished" || summaryComplete(file, s.sweep, m)) continue;
+      console.log(`${file} ${s.sweep} ${m.name}`);
+      await collect(file, s.sweep, m);
     }
   }
 }
@@ -468,7 +487,7 @@ async function table() {
   p();
   p(`Every method gets the same tuning budget: one sweep of \`${TUNING}\` each, with the same number of members`);
   p(`over its own open values, each trained for the cap of ${BUDGET.cap} generator updates (seed 0) and scored on ${EVAL_CLIPS}`);
-  p("**validation** clips at the end. The selected setting is the member with the highest 1-NFE mean. The");
+  p("**validation** clips at the end. The selected setting is the member with the highest 1-NFE mean, chosen once every member has run. The");
   p(`training budget is then the shortest at which every selected member's in-run validation mean has stopped`);
   p(`improving: it gains under ${BUDGET.points} point over the last ${BUDGET.window * 100}% of the updates, from there on (curves below).`);
   p();
@@ -476,9 +495,11 @@ async function table() {
   const tuningReports = existsSync(join(root, TUNING)) ? await report(TUNING, [], "validation") : [];
   for (const m of METHODS) {
     const r = tuningReports.find((x) => x.sweep === m.tuning);
-    tuning.push({ m, r, pick: selected(r) });
+    // a setting is selected only once every member has a result; until then the best is "best so far"
+    const complete = (r?.groups ?? []).every((g) => g.members.every((x) => typeof x.values.mean === "number"));
+    tuning.push({ m, r, pick: complete ? selected(r) : null, lead: selected(r) });
   }
-  for (const { m, r, pick } of tuning) {
+  for (const { m, r, pick, lead } of tuning) {
     const done = (r?.groups ?? []).flatMap((g) => g.members).filter((x) => typeof x.values.mean === "number");
     p(`**${m.label}** (\`${sweepCommand(TUNING, m.tuning)}\`)`);
     p();
@@ -499,7 +520,7 @@ async function table() {
         const v = x.values;
         const has = typeof v.mean === "number";
         const plateau = x.run ? plateauStep(curveOf(x.run), BUDGET) : null;
-        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : has ? "" : x.status} |`);
+        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : !pick && lead && x.run && x.run === lead.run ? "best so far" : has ? "" : x.status} |`);
       }
     p();
   }
@@ -722,6 +743,12 @@ async function quickstart() {
   if (!existsSync(join(runDir, "manifest.json"))) throw new Error(`no run folder ${relative(root, runDir)}`);
   const out = join(resultsDir, basename(runDir));
   copySummary(runDir, out);
+  // the final evaluation's sample grids (condition frame, real clip, generated clip) at each NFE
+  const last = JSON.parse(readFileSync(join(runDir, "manifest.json"), "utf8")).evals.at(-1);
+  for (const x of Object.values(last.results)) {
+    const gif = `${last.phase}-step${String(last.step).padStart(6, "0")}-nfe${x.nfe}.gif`;
+    if (existsSync(join(runDir, "samples", gif))) copyFileSync(join(runDir, "samples", gif), join(out, gif));
+  }
   if (load.length > 0) writeFileSync(join(out, "machine.json"), JSON.stringify({ cores: cpus().length, loadAverage: Number((load.reduce((a, x) => a + x, 0) / load.length).toFixed(2)), date: new Date().toISOString().slice(0, 10) }, null, 2) + "\n");
   console.log(`${relative(root, out)}: summary written`);
 }
@@ -745,11 +772,20 @@ async function quickstartLines() {
   const machineFile = join(dir, "machine.json");
   const machine = existsSync(machineFile) ? JSON.parse(readFileSync(machineFile, "utf8")) : null;
   const where = machine ? ` on ${machine.date}, one process on a ${machine.cores}-core CPU machine with load average ${machine.loadAverage}` : "";
+  const gif = (nfe) => {
+    const f = `${last.phase}-step${String(last.step).padStart(6, "0")}-nfe${nfe}.gif`;
+    return existsSync(join(dir, f)) ? [`![samples at ${nfe} NFE: condition frame, real clip, generated clip](${relative(dirname(readmeFile), join(dir, f))})`] : [];
+  };
   return [
     QS_BEGIN,
-    `Measured for this README (\`experiments/results/${basename(dir)}/\`): ${updates} generator updates took ${minutes.toFixed(1)} minutes of`,
-    `training${where}. The one-step student's final evaluation on the run's ${plan.eval.samples} validation clips:`,
-    `${scores(one)}${four ? `; the same student with 4 Euler steps: ${scores(four)}` : ""}.`,
+    `Measured for this README (\`experiments/results/${basename(dir)}/\`): ${updates} generator updates took`,
+    `${minutes.toFixed(1)} minutes of training${where}. The student's final evaluation on the run's ${plan.eval.samples} validation clips:`,
+    "",
+    `- 1 NFE: ${scores(one)}`,
+    ...(four ? [`- 4 NFE (the same student, 4 Euler steps): ${scores(four)}`] : []),
+    "",
+    ...gif(1),
+    ...(four ? gif(4) : []),
     QS_END,
   ];
 }
