@@ -285,6 +285,9 @@ test("every plan hash a page shows outside the checked blocks is one that a chec
   const known = new Set<string>();
   const pagesWithHashes = DOCS;
   for (const doc of pagesWithHashes) for (const block of readFileSync(fromRoot(doc), "utf8").match(VERIFIED) ?? []) for (const h of block.match(HASH) ?? []) known.add(h.slice(0, 12));
+  // the committed run summaries' plans (the README names the quickstart's)
+  const results = fromRoot("experiments", "results");
+  for (const d of readdirSync(results)) if (existsSync(join(results, d, "plan.json"))) known.add((JSON.parse(readFileSync(join(results, d, "plan.json"), "utf8")) as { hash: string }).hash.slice(0, 12));
   // the committed teacher's plan and the plan its run recorded
   for (const f of readdirSync(fromRoot("experiments", "checkpoints")).filter((n) => n.endsWith(".plan.json") || n.endsWith(".manifest.json"))) {
     const v = JSON.parse(readFileSync(fromRoot("experiments", "checkpoints", f), "utf8")) as { hash?: string; planHash?: string };
