@@ -19,7 +19,8 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { fromRoot, tempDir } from "./helpers.js";
+import { fromRoot, runCli, tempDir } from "./helpers.js";
+import { canonicalJson } from "../compiler/plan/hash.js";
 import { commandModule } from "../runtime/cli/main.js";
 import { parseArgs } from "../runtime/cli/args.js";
 
@@ -235,22 +236,16 @@ test("every other vpae command line the pages show names a real command with its
 function pairs(value: unknown, out = new Set<string>()): Set<string> {
   if (value === null || typeof value !== "object") return out;
   for (const [k, v] of Object.entries(value)) {
-    out.add(`${JSON.stringify(k)}:${canonical(v)}`);
+    out.add(`${JSON.stringify(k)}:${canonicalJson(v)}`);
     pairs(v, out);
   }
   return out;
 }
 
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== "object") return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
-}
-
 for (const [i, { doc, source, text }] of pages.excerpts.entries()) {
   test(`excerpt ${i + 1}: the excerpt of ${source}'s plan in ${doc} shows values that vpae compile ${source} writes (hashes included)`, () => {
     const dir = tempDir(Object.fromEntries(pages.files.get(doc)!));
-    const r = spawnSync(process.execPath, [fromRoot("bin", "vpae.js"), "compile", source], { cwd: dir, encoding: "utf8" });
+    const r = runCli(["compile", source], { cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     const actual = pairs(JSON.parse(r.stdout));
     const missing: string[] = [];
@@ -261,7 +256,7 @@ for (const [i, { doc, source, text }] of pages.excerpts.entries()) {
       const whole = /^\s*("[^"]+")\s*:\s*(\{.*\})\s*,?$/.exec(line);
       if (whole) {
         try {
-          const key = `${whole[1]}:${canonical(JSON.parse(whole[2]!))}`;
+          const key = `${whole[1]}:${canonicalJson(JSON.parse(whole[2]!))}`;
           checked++;
           if (!actual.has(key)) missing.push(line.trim());
           continue;
@@ -271,7 +266,7 @@ for (const [i, { doc, source, text }] of pages.excerpts.entries()) {
       }
       for (const m of line.matchAll(/("[^"]+")\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)(?=\s*[,}\]]|\s*$)/g)) {
         checked++;
-        if (!actual.has(`${m[1]}:${canonical(JSON.parse(m[2]!))}`)) missing.push(`${m[1]}: ${m[2]}`);
+        if (!actual.has(`${m[1]}:${canonicalJson(JSON.parse(m[2]!))}`)) missing.push(`${m[1]}: ${m[2]}`);
       }
     }
     assert.ok(checked >= 1, `${doc}: only ${checked} values found in the excerpt`);
@@ -302,7 +297,7 @@ test("every plan hash a page shows outside the checked blocks is one that a chec
 });
 
 test("the committed teacher.plan.json is the plan vpae compile experiments/teacher.vpae writes today", () => {
-  const r = spawnSync(process.execPath, [fromRoot("bin", "vpae.js"), "compile", "experiments/teacher.vpae"], { cwd: fromRoot(), encoding: "utf8" });
+  const r = runCli(["compile", "experiments/teacher.vpae"]);
   assert.equal(r.status, 0, r.stderr);
   const committed = JSON.parse(readFileSync(fromRoot("experiments", "checkpoints", "teacher.plan.json"), "utf8")) as { hash: string };
   assert.equal(committed.hash, (JSON.parse(r.stdout) as { hash: string }).hash, "recompile it: vpae compile experiments/teacher.vpae -o experiments/checkpoints/teacher.plan.json");
