@@ -15,7 +15,7 @@
 // - the peak of a phase is the larger of its generator update and its critic updates (fake score,
 //   discriminator), which run one after the other.
 import type { Architecture, Discriminator, Phase, Plan } from "./plan/schema.js";
-import { headParameterCount, loraParameterCount } from "./model-size.js";
+import { fakeScoreParameterCount, headParameterCount } from "./plan/networks.js";
 import { trainedRole } from "./plan/roles.js";
 
 export interface RoleMemory {
@@ -108,13 +108,13 @@ export function estimatePhase(plan: PlanShape, phase: Phase): PhaseMemory | null
   const fakeNames = new Set(phase.losses.flatMap((l) => (l.kind === "vsd" || l.kind === "dmd" ? [l.fake] : l.kind === "diffusion" ? [l.role] : [])));
   for (const d of discriminatorsOf(plan, phase)) if (d.backbone.kind === "fake_score") fakeNames.add(d.backbone.name);
   for (const f of plan.fakeScores.filter((x) => fakeNames.has(x.name))) {
-    const n = loraParameterCount(arch, f);
+    const n = fakeScoreParameterCount(arch, plan.world, f);
     const isTrained = trained.has(f.name);
     const extraWeights = f.kind === "copy" ? P * hw.weightBytes : n * hw.weightBytes;
     roles.push({ role: f.name, what: f.kind === "lora" ? `LoRA r${f.rank} on the teacher` : "full copy", parameters: n, trainable: isTrained ? n : 0, bytes: shard(isTrained ? n * trainedBytesPerParam(hw, opt(f.name)) : extraWeights) });
   }
   for (const d of discriminatorsOf(plan, phase)) {
-    const head = headParameterCount(d.head, arch.width, d.taps.length);
+    const head = headParameterCount(arch, plan.world, d);
     const isTrained = trained.has(d.name);
     const perParam = isTrained ? trainedBytesPerParam(hw, opt(d.name)) : hw.weightBytes;
     if (d.backbone.kind === "copy") {

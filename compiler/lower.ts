@@ -6,7 +6,7 @@ import { D } from "./diagnostics/diagnostic.js";
 import { describeValue, type Value } from "./eval.js";
 import { BlockReader, expectChoice, expectNumber, type LowerContext } from "./reader.js";
 import type * as P from "./plan/schema.js";
-import { ditParameterCount } from "./model-size.js";
+import { ditParameterCount } from "./plan/networks.js";
 import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
 import * as nodePath from "node:path";
@@ -229,7 +229,6 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
   if (kind) expectChoice(ctx, kind, "kind", ["dit"] as const);
   a.finish();
   if (width % heads !== 0) ctx.bag.report(D.badArchitecture, [`width ${width} is not divisible by heads ${heads}`], ctx.map.get(`${pre}/heads`) ?? a.span);
-  const channels = world.kind === "sprites" ? 3 : world.channels;
   if (world.height % patch.height !== 0 || world.width % patch.width !== 0 || world.frames % patch.frames !== 0) {
     ctx.bag.report(
       D.badArchitecture,
@@ -237,8 +236,7 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
       ctx.map.get(`${pre}/patch`) ?? a.span,
     );
   }
-  const prompts = world.kind === "sprites" && textDim === 0 ? { classes: world.directions, tokenFrames: Math.ceil(world.frames / patch.frames) } : undefined;
-  arch.parameters = ditParameterCount(arch, channels, prompts);
+  arch.parameters = ditParameterCount(arch, world);
   return arch;
 }
 

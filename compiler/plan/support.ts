@@ -28,7 +28,7 @@ export function runtimeGaps(plan: SupportShape): RuntimeGap[] {
 }
 
 /** What the runtime's DiT cannot build of an architecture (pointers relative to the architecture). */
-export function archGaps(arch: Architecture): RuntimeGap[] {
+export function archGaps(arch: Omit<Architecture, "parameters">): RuntimeGap[] {
   const out: RuntimeGap[] = [];
   const headDim = arch.width / arch.heads;
   if (arch.position === "rope3d" && (headDim % 2 !== 0 || headDim < 6)) out.push({ pointer: "/position", reason: `rope3d needs an even head dimension of at least 6 (width ${arch.width} / ${arch.heads} heads = ${headDim})` });

@@ -8,6 +8,7 @@ import { tf } from "./tf.js";
 import { Rng } from "./rng.js";
 import { firstFrame, sampleEuler, toX0 } from "./flow.js";
 import type { Dit } from "./model/dit.js";
+import { ditDims } from "../../compiler/plan/networks.js";
 import type { DitShape, ParamSet } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { scoreClips, type Scores } from "./eval/metrics.js";
@@ -210,7 +211,7 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
     else throw new IoError(dir, `no valid checkpoint (nor exported weights ${role}.safetensors) to score`, "not-found");
   }
   const world = createWorld(plan.world, (opts.clips ?? VALIDATION).seed);
-  const shape: DitShape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
+  const shape: DitShape = ditDims(plan.teacher.arch, plan.world);
   const { params, source } = loadRoleParams(checkpoint, role, shape, { preferEma: !opts.raw });
   return { plan, model: { dit: new Dit(shape), shape, world }, params, role, source, checkpoint, runDir };
 }

@@ -14,6 +14,7 @@
 // `copy(teacher)` backbone, that copy. An EMA backbone follows the student and a fake-score backbone is
 // trained by its own `diffusion` term, so neither takes gradients from the discriminator loss.
 import type { Discriminator, FakeScore, Plan } from "../../compiler/plan/schema.js";
+import { headDims } from "../../compiler/plan/networks.js";
 import { tf } from "./tf.js";
 import { deriveSeed } from "./rng.js";
 import { pasteFirstFrame, noisy, toX0 } from "./flow.js";
@@ -70,7 +71,7 @@ export class Nets {
     if (plan.student) this.owned.set("student", plan.student.init === "teacher" ? cloneParams(teacher, { trainable: true }) : initParams(shape, deriveSeed(plan.seed, "student")));
     for (const f of plan.fakeScores) {
       if (f.kind === "lora") {
-        const lora = createLora(teacher, f.rank, f.alpha, deriveSeed(plan.seed, `fake:${f.name}`));
+        const lora = createLora(shape, f.rank, f.alpha, deriveSeed(plan.seed, `fake:${f.name}`));
         if (f.init === "teacher") throw new Error(`fake score ${f.name}: a LoRA always starts at zero (init = zero)`);
         const own: ParamSet = new Map();
         for (const [layer, { a, b }] of lora.layers) {
@@ -86,7 +87,7 @@ export class Nets {
       }
     }
     for (const d of plan.discriminators) {
-      const headShape: HeadShape = { head: d.head, width: shape.arch.width, taps: d.taps.length, imageSize: shape.height * shape.width * shape.channels, promptClasses: shape.promptClasses };
+      const headShape: HeadShape = headDims(d.head, d.taps.length, shape);
       const head = initHeadParams(headShape, deriveSeed(plan.seed, `head:${d.name}`));
       const own: ParamSet = new Map();
       for (const [n, v] of head) own.set(`head.${n}`, v);

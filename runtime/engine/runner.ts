@@ -9,6 +9,7 @@ import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
 import { Optimizer } from "./optim.js";
 import { evaluateAt, loadRoleParams } from "./inference.js";
+import { ditDims } from "../../compiler/plan/networks.js";
 import type { ParamSet, DitShape } from "./model/types.js";
 import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
@@ -187,7 +188,7 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
   // the run evaluates itself on the validation clips (tuning selects on them; the test clips stay unread)
   const world = createWorld(plan.world as Extract<Plan["world"], { kind: "sprites" }>, VALIDATION.seed);
   const teacher = plan.teacher!;
-  const shape: DitShape = { arch: teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
+  const shape: DitShape = ditDims(teacher.arch, plan.world);
   let teacherParams: ParamSet;
   if (teacher.init.kind === "checkpoint") {
     const file = resolve(baseDir, teacher.init.path);

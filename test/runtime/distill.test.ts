@@ -169,5 +169,29 @@ for (const [name, args, losses] of METHODS) {
     assert.equal(m.status, "finished");
     const last = m.evals.at(-1)!;
     assert.ok(Number.isFinite(last.results["nfe1"]!.semantic_alignment));
+    samePlannedCounts(`experiments/${name}.vpae`, args, dir);
   });
+}
+
+/**
+ * `vpae plan`'s parameter count of every role equals what the run wrote for it: the teacher, the
+ * student, each fake score (LoRA or copy) and each discriminator (its head, plus a trained backbone copy).
+ */
+function samePlannedCounts(file: string, args: string[], dir: string): void {
+  const r = runCli(["plan", file, "--json", ...args.filter((a, i) => a === "--set" || args[i - 1] === "--set")]);
+  assert.equal(r.status, 0, r.stderr);
+  const planned = new Map<string, number>();
+  for (const phase of (JSON.parse(r.stdout) as { phases: { memory: { roles: { role: string; parameters: number }[] } }[] }).phases) {
+    for (const role of phase.memory.roles) planned.set(role.role, role.parameters);
+  }
+  const ckDir = join(dir, "checkpoints");
+  const last = readdirSync(ckDir).filter((f) => f.endsWith(".safetensors")).sort().at(-1)!;
+  const written = new Map<string, number>();
+  for (const [key, t] of readSafetensors(join(ckDir, last)).tensors) {
+    const role = key.split("/")[0]!;
+    written.set(role, (written.get(role) ?? 0) + t.data.length);
+  }
+  const compared = [...planned.keys()].filter((role) => written.has(role));
+  assert.ok(compared.length >= 3, `roles compared: ${compared.join(", ")}`);
+  for (const role of compared) assert.equal(planned.get(role), written.get(role), `${file}: parameters of ${role}`);
 }

@@ -308,7 +308,7 @@ test("a LoRA adapter with B = 0 gives exactly the base output, adapts every atte
   const dit = new Dit(shape);
   const params = initParams(shape, 3);
   randomizeZeros(params, 300);
-  const lora = createLora(params, 4, 8, 11);
+  const lora = createLora(shape, 4, 8, 11);
   assert.deepEqual([...lora.layers.keys()].sort(), ["attn.out", "attn.qkv", "mlp.fc1", "mlp.fc2"].flatMap((l) => [0, 1].map((i) => `blocks.${i}.${l}.w`)).sort());
   assert.equal(lora.scale, 2);
   const x = inputs(shape, 2, 4);
@@ -390,7 +390,7 @@ test("no tensor leaks across repeated apply + gradient + dispose cycles", () => 
     const shape = smallShape({ position });
     const dit = new Dit(shape);
     const params = initParams(shape, 6);
-    const lora = createLora(params, 2, 2, 1);
+    const lora = createLora(shape, 2, 2, 1);
     const vars = [...params.values(), ...[...lora.layers.values()].flatMap((l) => [l.a, l.b])];
     const x = inputs(shape, 2, 7);
     const cycle = () => {
@@ -415,7 +415,7 @@ test("no tensor leaks across repeated apply + gradient + dispose cycles", () => 
   }
 });
 
-test("the parameter count matches the spec, and compiler/model-size.ts once its adaLN layout is corrected", () => {
+test("the DiT built has the parameters an independent count gives, and the plan states that count", () => {
   const compiled = compileFile(fromRoot("experiments", "teacher.vpae"));
   const plan = compiled.plans[0]!.plan;
   const world = plan.world as Extract<typeof plan.world, { kind: "sprites" }>;

@@ -1,7 +1,7 @@
 // The human views of `vpae plan`: a one-screen summary in the spirit of `terraform plan`, and the diff.
 import type { Distribution, Plan, Schedule } from "../../../compiler/plan/schema.js";
 import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
-import { loraParameterCount, headParameterCount } from "../../../compiler/model-size.js";
+import { fakeScoreParameterCount, headParameterCount } from "../../../compiler/plan/networks.js";
 import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
 
 function n(x: number): string {
@@ -79,7 +79,7 @@ export function renderPlanSummary(plan: Plan): string {
     out.push(`student   init ${plan.student.init}; samples with ${s.steps} step${s.steps === 1 ? "" : "s"} = ${s.nfe} NFE${ratio}`);
   }
   for (const f of plan.fakeScores) {
-    const count = t ? `, ${formatCount(loraParameterCount(t.arch, f))} params` : "";
+    const count = t ? `, ${formatCount(fakeScoreParameterCount(t.arch, plan.world, f))} params` : "";
     out.push(`fake      ${f.name}: ${f.kind === "lora" ? `LoRA r${f.rank} on the teacher` : "full copy of the teacher"}, ${f.init} init${count}`);
   }
   for (const d of plan.discriminators) {
@@ -87,7 +87,7 @@ export function renderPlanSummary(plan: Plan): string {
     const bb = b.kind === "ema" ? `ema(student, ${n(b.decay)})` : b.kind === "copy" ? "copy(teacher), trained" : b.kind === "teacher" ? "teacher (frozen)" : `fake score ${b.name}`;
     const h = d.head;
     const head = h.kind === "semantic" ? `semantic head (${h.queries} queries${h.image ? ", image" : ""}${h.prompt ? ", prompt" : ""})` : h.kind === "cross_attention" ? `cross-attention head (${h.queries} queries)` : `conv head (width ${h.width})`;
-    const hp = t ? `, head ${formatCount(headParameterCount(h, t.arch.width, d.taps.length))} params` : "";
+    const hp = t ? `, head ${formatCount(headParameterCount(t.arch, plan.world, d))} params` : "";
     out.push(`disc      ${d.name}: backbone ${bb}, taps [${d.taps.join(", ")}], ${head}, ${d.loss}, t ${formatDistribution(d.t)}${hp}`);
   }
   out.push("");

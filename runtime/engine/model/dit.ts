@@ -23,30 +23,16 @@ import { Rng } from "../rng.js";
 import type { DitInput, DitOutput, DitShape, LoraAdapter, ParamSet } from "./types.js";
 import { adaLN, attention, gatedResidual, linear, ropeTables, silu, withRotaryPartners, type RopeTables } from "./ops.js";
 import { archGaps } from "../../../compiler/plan/support.js";
+import { TIME_DIM, ditGeometry as specGeometry, ditParams, loraParams, type DitGeometry, type ParamSpec } from "../../../compiler/plan/networks.js";
 
-const TIME_DIM = 256;
 /** Base of the rotary and sin-cos frequencies (rather than 10 000: the grids here are a few tokens wide). */
 const FREQ_BASE = 100;
 
 type T2 = tf.Tensor2D;
 
-/** Derived sizes of a DitShape. */
-export interface DitGeometry {
-  width: number;
-  heads: number;
-  headDim: number;
-  hidden: number;
-  /** Tokens along frames, rows, columns, and in all. */
-  gridF: number;
-  gridH: number;
-  gridW: number;
-  tokens: number;
-  /** Pixels per patch (frames x height x width). */
-  patchSize: number;
-  /** Channels per pixel at the input: noisy video, image, mask. */
-  inChannels: number;
-}
+export type { DitGeometry };
 
+/** The geometry of a DiT the runtime can build; throws with every reason it cannot. */
 export function ditGeometry(shape: DitShape): DitGeometry {
   const a = shape.arch;
   const { frames: pf, height: ph, width: pw } = a.patch;
@@ -58,65 +44,16 @@ export function ditGeometry(shape: DitShape): DitGeometry {
   problems.push(...archGaps(a).map((g) => g.reason));
   if (shape.promptClasses < 1) problems.push("promptClasses must be >= 1");
   if (problems.length) throw new Error(`DiT: ${problems.join("; ")}`);
-  const gridF = shape.frames / pf;
-  const gridH = shape.height / ph;
-  const gridW = shape.width / pw;
-  return {
-    width: a.width,
-    heads: a.heads,
-    headDim: a.width / a.heads,
-    hidden: Math.round(a.mlpRatio * a.width),
-    gridF,
-    gridH,
-    gridW,
-    tokens: gridF * gridH * gridW,
-    patchSize: pf * ph * pw,
-    inChannels: 2 * shape.channels + 1,
-  };
+  return specGeometry(shape);
 }
 
 // ---- parameters ----
 
 export type Init = { kind: "zeros" } | { kind: "normal"; std: number } | { kind: "table"; values: Float32Array };
 
-/** Every parameter of a DiT: name, shape, initialisation. The names are the checkpoint keys. */
-export function ditParameterSpecs(shape: DitShape): { name: string; shape: number[]; init: Init }[] {
-  const g = ditGeometry(shape);
-  const w = g.width;
-  const outPatch = g.patchSize * shape.channels;
-  const xavier = (fanIn: number, fanOut: number): Init => ({ kind: "normal", std: Math.sqrt(2 / (fanIn + fanOut)) });
-  const zeros: Init = { kind: "zeros" };
-  const specs: { name: string; shape: number[]; init: Init }[] = [];
-  const lin = (name: string, fanIn: number, fanOut: number, init: Init) => {
-    specs.push({ name: `${name}.w`, shape: [fanIn, fanOut], init });
-    specs.push({ name: `${name}.b`, shape: [fanOut], init: zeros });
-  };
-  lin("patch", g.inChannels * g.patchSize, w, { kind: "normal", std: Math.sqrt(1 / (g.inChannels * g.patchSize)) });
-  if (shape.arch.position === "learned") specs.push({ name: "pos", shape: [g.tokens, w], init: { kind: "table", values: sincosTable(g) } });
-  // LeCun-scaled (not DiT's 0.02) so that the time embedding starts at a size comparable to the
-  // std-1 prompt table it is added to; with 0.02 it would start ~50x smaller than the prompt.
-  lin("time.fc1", TIME_DIM, w, { kind: "normal", std: Math.sqrt(1 / TIME_DIM) });
-  lin("time.fc2", w, w, { kind: "normal", std: Math.sqrt(1 / w) });
-  const classes = shape.promptClasses + 1; // the last row is the null prompt
-  specs.push({ name: "prompt.cond", shape: [classes, w], init: { kind: "normal", std: 1 } });
-  specs.push({ name: "prompt.frames", shape: [classes, g.gridF * w], init: { kind: "normal", std: 1 } });
-  for (let i = 0; i < shape.arch.depth; i++) {
-    lin(`blocks.${i}.adaln`, w, 6 * w, zeros);
-    lin(`blocks.${i}.attn.qkv`, w, 3 * w, xavier(w, w));
-    lin(`blocks.${i}.attn.out`, w, w, xavier(w, w));
-    lin(`blocks.${i}.mlp.fc1`, w, g.hidden, xavier(w, g.hidden));
-    lin(`blocks.${i}.mlp.fc2`, g.hidden, w, xavier(g.hidden, w));
-  }
-  lin("final.adaln", w, 2 * w, zeros);
-  lin("final.out", w, outPatch, zeros);
-  return specs;
-}
-
-/** The names of the linear layers LoRA adapts (their weight names). */
-export function loraTargets(shape: DitShape): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < shape.arch.depth; i++) for (const l of ["attn.qkv", "attn.out", "mlp.fc1", "mlp.fc2"]) out.push(`blocks.${i}.${l}.w`);
-  return out;
+/** The runtime's initialiser of a spec (the sin-cos table is computed here, from the geometry). */
+function initOf(spec: ParamSpec, g: () => DitGeometry): Init {
+  return spec.init.kind === "sincos" ? { kind: "table", values: sincosTable(g()) } : spec.init;
 }
 
 /** A variable holding t's data; t itself is disposed (the variable keeps its own reference). */
@@ -128,14 +65,20 @@ function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
 
 /** Fresh trainable parameters, a deterministic function of (shape, seed): each has its own random stream. */
 export function initParams(shape: DitShape, seed: number): ParamSet {
-  return initParamSet(ditParameterSpecs(shape), seed, "dit");
+  const g = ditGeometry(shape);
+  return initParamSet(ditParams(shape).map((spec) => ({ name: spec.name, shape: [...spec.shape], init: initOf(spec, () => g) })), seed, "dit");
 }
 
 /**
  * Trainable variables from specs, a deterministic function of the seed: each normal-initialised
  * parameter draws from its own stream `<stream>:<name>` (so adding a parameter changes no other).
  */
-export function initParamSet(specs: readonly { name: string; shape: number[]; init: Init }[], seed: number, stream: string): ParamSet {
+export function initParamSet(
+  specs: readonly { name: string; shape: number[]; init: Init }[],
+  seed: number,
+  stream: string,
+  streamOf: (name: string) => string = (name) => `${stream}:${name}`,
+): ParamSet {
   const params: ParamSet = new Map();
   for (const spec of specs) {
     const size = spec.shape.reduce((p, d) => p * d, 1);
@@ -143,7 +86,7 @@ export function initParamSet(specs: readonly { name: string; shape: number[]; in
     if (spec.init.kind === "zeros") values = new Float32Array(size);
     else if (spec.init.kind === "table") values = spec.init.values;
     else {
-      values = new Rng(seed, `${stream}:${spec.name}`).normals(size);
+      values = new Rng(seed, streamOf(spec.name)).normals(size);
       const std = spec.init.std;
       for (let i = 0; i < size; i++) values[i]! *= std;
     }
@@ -186,19 +129,24 @@ export function parameterCount(p: ParamSet): number {
  * A LoRA adapter on every attention and MLP linear layer: W x + scale * B(A x) with scale = alpha / rank.
  * A [in, rank] is random (std 1/sqrt(in)), B [rank, out] is zero, so the adapter starts as the identity.
  */
-export function createLora(params: ParamSet, rank: number, alpha: number, seed: number): LoraAdapter {
+export function createLora(shape: DitShape, rank: number, alpha: number, seed: number): LoraAdapter {
   if (!(rank >= 1)) throw new Error(`createLora: rank must be >= 1 (have ${rank})`);
   const layers: LoraAdapter["layers"] = new Map();
-  for (const name of params.keys()) {
-    if (!/^blocks\.\d+\.(attn\.(qkv|out)|mlp\.fc[12])\.w$/.test(name)) continue;
-    const [fanIn, fanOut] = params.get(name)!.shape as [number, number];
-    const a = new Rng(seed, `lora:${name}`).normals(fanIn * rank);
-    const std = 1 / Math.sqrt(fanIn);
-    for (let i = 0; i < a.length; i++) a[i]! *= std;
-    layers.set(name, {
-      a: toVariable(tf.tensor2d(a, [fanIn, rank]), true),
-      b: toVariable(tf.zeros([rank, fanOut]), true),
-    });
+  const specs = loraParams(ditParams(shape), rank);
+  for (let i = 0; i < specs.length; i += 2) {
+    const [aSpec, bSpec] = [specs[i]!, specs[i + 1]!];
+    const target = aSpec.name.slice(0, -".lora_a".length);
+    // Each A draws from its own stream, named after the weight it adapts.
+    const [a, b] = initParamSet(
+      [
+        { name: aSpec.name, shape: [...aSpec.shape], init: initOf(aSpec, () => ditGeometry(shape)) },
+        { name: bSpec.name, shape: [...bSpec.shape], init: initOf(bSpec, () => ditGeometry(shape)) },
+      ],
+      seed,
+      "lora",
+      () => `lora:${target}`,
+    ).values();
+    layers.set(target, { a: a!, b: b! });
   }
   return { layers, scale: alpha / rank };
 }

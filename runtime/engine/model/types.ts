@@ -1,19 +1,12 @@
-// The contract of the video DiT, shared by the trainers, the samplers and (later) the discriminators.
+// The contract of the video DiT, shared by the trainers, the samplers and the discriminators.
 import type { tf } from "../tf.js";
-import type { Architecture } from "../../../compiler/plan/schema.js";
+import type { DitDims } from "../../../compiler/plan/networks.js";
 
 /** Named parameters. Trainable sets hold tf.Variables; EMA copies and the teacher are views of their own sets. */
 export type ParamSet = Map<string, tf.Variable>;
 
-export interface DitShape {
-  arch: Architecture;
-  frames: number;
-  height: number;
-  width: number;
-  channels: number;
-  /** Prompt classes; class index `promptClasses` is the null prompt (condition dropout / CFG). */
-  promptClasses: number;
-}
+/** A DiT's architecture and clip shape: the dimensions its parameter spec is built from. */
+export type DitShape = DitDims;
 
 export interface DitInput {
   /** Noisy video x_t, [B, F, H, W, C]. */

@@ -1,0 +1,245 @@
+// The parameters of every network a plan describes, as lists of named shapes. The runtime builds its
+// variables from these lists (the names are the checkpoint keys) and the compiler counts parameters
+// from them (`vpae plan`, the memory estimate), so the two cannot disagree. Pure: no tensors here.
+//
+//   DiT        the teacher / student / EMA / copies (docs/runtime.md describes the layers)
+//   LoRA       A [in, rank] and B [rank, out] on every attention and MLP projection of every block
+//   heads      the discriminator heads: tap projections, then per kind (conv, cross_attention, semantic)
+//
+// Parts the runtime does not build yet (cross-attention to text, text embeddings, shared modulation:
+// compiler/plan/support.ts lists them) are still described, so paper-scale plans are counted right.
+import type { Architecture, Discriminator, FakeScore, Head, World } from "./schema.js";
+
+/** How a parameter starts: zeros, normal(0, std), or the fixed 3-D sin-cos table (learned positions). */
+export type ParamInit = { readonly kind: "zeros" } | { readonly kind: "normal"; readonly std: number } | { readonly kind: "sincos" };
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: ParamInit;
+}
+
+/** Elements of one parameter. */
+export function specSize(spec: ParamSpec): number {
+  return spec.shape.reduce((p, d) => p * d, 1);
+}
+
+/** Parameters in a list of specs. */
+export function parameterCount(specs: readonly ParamSpec[]): number {
+  let n = 0;
+  for (const s of specs) n += specSize(s);
+  return n;
+}
+
+// ---- the DiT ----
+
+/** Width of the sinusoidal time features fed to the time MLP. */
+export const TIME_DIM = 256;
+
+/** What a DiT's parameters depend on: its architecture and the world's clip shape. */
+export interface DitDims {
+  arch: Omit<Architecture, "parameters">;
+  frames: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Prompt classes of a class-prompt world (the class `promptClasses` is the null prompt); 0 when prompts are text embeddings. */
+  promptClasses: number;
+}
+
+/** The DiT dimensions of a plan's architecture in its world. */
+export function ditDims(arch: Omit<Architecture, "parameters">, world: World): DitDims {
+  const classPrompts = world.kind === "sprites" && arch.textDim === 0;
+  return {
+    arch,
+    frames: world.frames,
+    height: world.height,
+    width: world.width,
+    channels: world.kind === "sprites" ? 3 : world.channels,
+    promptClasses: classPrompts && world.kind === "sprites" ? world.directions : 0,
+  };
+}
+
+/** Sizes derived from DitDims (grids round up; the compiler reports a patch that does not divide). */
+export interface DitGeometry {
+  width: number;
+  heads: number;
+  headDim: number;
+  hidden: number;
+  /** Tokens along frames, rows, columns, and in all. */
+  gridF: number;
+  gridH: number;
+  gridW: number;
+  tokens: number;
+  /** Pixels per patch (frames x height x width). */
+  patchSize: number;
+  /** Channels per pixel at the input: noisy video, first-frame image, mask. */
+  inChannels: number;
+}
+
+export function ditGeometry(d: DitDims): DitGeometry {
+  const a = d.arch;
+  const gridF = Math.ceil(d.frames / a.patch.frames);
+  const gridH = Math.ceil(d.height / a.patch.height);
+  const gridW = Math.ceil(d.width / a.patch.width);
+  return {
+    width: a.width,
+    heads: a.heads,
+    headDim: a.width / a.heads,
+    hidden: Math.round(a.mlpRatio * a.width),
+    gridF,
+    gridH,
+    gridW,
+    tokens: gridF * gridH * gridW,
+    patchSize: a.patch.frames * a.patch.height * a.patch.width,
+    inChannels: 2 * d.channels + 1,
+  };
+}
+
+/** Builds specs with a `lin(name, in, out, init)` helper: weight `<name>.w` [in, out] and zero bias `<name>.b`. */
+function specList(): { specs: ParamSpec[]; lin: (name: string, fanIn: number, fanOut: number, init: ParamInit) => void } {
+  const specs: ParamSpec[] = [];
+  const lin = (name: string, fanIn: number, fanOut: number, init: ParamInit) => {
+    specs.push({ name: `${name}.w`, shape: [fanIn, fanOut], init }, { name: `${name}.b`, shape: [fanOut], init: ZEROS });
+  };
+  return { specs, lin };
+}
+
+const ZEROS: ParamInit = { kind: "zeros" };
+const normal = (std: number): ParamInit => ({ kind: "normal", std });
+const xavier = (fanIn: number, fanOut: number): ParamInit => normal(Math.sqrt(2 / (fanIn + fanOut)));
+const lecun = (fanIn: number): ParamInit => normal(Math.sqrt(1 / fanIn));
+/** The same scale written 1 / sqrt(fanIn), as the heads and LoRA always drew it (it can differ from `lecun` in the last bit). */
+const invSqrt = (fanIn: number): ParamInit => normal(1 / Math.sqrt(fanIn));
+
+/** The linear layers of each block that LoRA adapts, by their name inside the block. */
+export const LORA_LAYERS = ["attn.qkv", "attn.out", "mlp.fc1", "mlp.fc2"] as const;
+
+/** Every parameter of a DiT, in checkpoint order. */
+export function ditParams(d: DitDims): ParamSpec[] {
+  const g = ditGeometry(d);
+  const a = d.arch;
+  const w = g.width;
+  const { specs, lin } = specList();
+  lin("patch", g.inChannels * g.patchSize, w, lecun(g.inChannels * g.patchSize));
+  if (a.position === "learned") specs.push({ name: "pos", shape: [g.tokens, w], init: { kind: "sincos" } });
+  // LeCun-scaled (not DiT's 0.02) so that the time embedding starts at a size comparable to the
+  // std-1 prompt table it is added to; with 0.02 it would start ~50x smaller than the prompt.
+  lin("time.fc1", TIME_DIM, w, lecun(TIME_DIM));
+  lin("time.fc2", w, w, lecun(w));
+  if (a.modulation === "shared") lin("time.modulation", w, 6 * w, ZEROS);
+  if (a.textDim > 0) {
+    lin("text.fc1", a.textDim, w, lecun(a.textDim));
+    lin("text.fc2", w, w, lecun(w));
+  }
+  if (d.promptClasses > 0) {
+    const classes = d.promptClasses + 1; // the last row is the null prompt
+    specs.push({ name: "prompt.cond", shape: [classes, w], init: normal(1) });
+    specs.push({ name: "prompt.frames", shape: [classes, g.gridF * w], init: normal(1) });
+  }
+  for (let i = 0; i < a.depth; i++) {
+    if (a.modulation === "shared") specs.push({ name: `blocks.${i}.adaln_table`, shape: [6 * w], init: ZEROS });
+    else lin(`blocks.${i}.adaln`, w, 6 * w, ZEROS);
+    lin(`blocks.${i}.attn.qkv`, w, 3 * w, xavier(w, w));
+    lin(`blocks.${i}.attn.out`, w, w, xavier(w, w));
+    if (a.crossAttention) for (const p of ["q", "k", "v", "o"]) lin(`blocks.${i}.cross.${p}`, w, w, xavier(w, w));
+    lin(`blocks.${i}.mlp.fc1`, w, g.hidden, xavier(w, g.hidden));
+    lin(`blocks.${i}.mlp.fc2`, g.hidden, w, xavier(g.hidden, w));
+  }
+  lin("final.adaln", w, 2 * w, ZEROS);
+  lin("final.out", w, g.patchSize * d.channels, ZEROS);
+  return specs;
+}
+
+// ---- LoRA ----
+
+/** The DiT weights a LoRA adapts (`blocks.<i>.<layer>.w` for every layer of LORA_LAYERS). */
+export function loraTargets(dit: readonly ParamSpec[]): ParamSpec[] {
+  const layers = new Set<string>(LORA_LAYERS);
+  return dit.filter((s) => {
+    const m = /^blocks\.\d+\.(.+)\.w$/.exec(s.name);
+    return m !== null && layers.has(m[1]!);
+  });
+}
+
+/**
+ * A LoRA's parameters: per adapted weight W [in, out], `<W>.lora_a` [in, rank] (normal, std 1/sqrt(in))
+ * and `<W>.lora_b` [rank, out] (zero, so the adapter starts as the identity).
+ */
+export function loraParams(dit: readonly ParamSpec[], rank: number): ParamSpec[] {
+  return loraTargets(dit).flatMap((t) => {
+    const [fanIn, fanOut] = t.shape as [number, number];
+    return [
+      { name: `${t.name}.lora_a`, shape: [fanIn, rank], init: invSqrt(fanIn) },
+      { name: `${t.name}.lora_b`, shape: [rank, fanOut], init: ZEROS },
+    ];
+  });
+}
+
+// ---- discriminator heads ----
+
+/** What a head's parameters depend on. */
+export interface HeadDims {
+  head: Head;
+  /** Width of the backbone's hidden states. */
+  width: number;
+  /** Number of tapped layers. */
+  taps: number;
+  /** Pixels x channels of the condition image (the semantic head embeds it). */
+  imageSize: number;
+  /** Prompt classes; the class `promptClasses` is the null prompt. */
+  promptClasses: number;
+}
+
+export function headDims(head: Head, taps: number, dit: DitDims): HeadDims {
+  return { head, width: dit.arch.width, taps, imageSize: dit.height * dit.width * dit.channels, promptClasses: dit.promptClasses };
+}
+
+/** Layers of each head kind after the tap projections, in checkpoint order. */
+const HEAD_LAYERS: { [K in Head["kind"]]: (d: HeadDims & { head: Extract<Head, { kind: K }> }, p: ReturnType<typeof specList>) => void } = {
+  conv: (d, { lin }) => lin("mlp", d.head.width, d.head.width, invSqrt(d.head.width)),
+  cross_attention: (d, p) => {
+    p.specs.push({ name: "queries", shape: [d.head.queries, d.head.width], init: normal(1) });
+    attentionLayers(d.head.width, "cross", p);
+  },
+  semantic: (d, p) => {
+    const hw = d.head.width;
+    p.specs.push({ name: "queries", shape: [d.head.queries, hw], init: normal(1) });
+    if (d.head.image) p.lin("image", d.imageSize, hw, invSqrt(d.imageSize));
+    if (d.head.prompt) p.specs.push({ name: "prompt", shape: [d.promptClasses + 1, hw], init: normal(1) });
+    for (const x of ["q", "k", "v", "o"]) p.lin(`self.${x}`, hw, hw, invSqrt(hw));
+    attentionLayers(hw, "cross", p);
+  },
+};
+
+function attentionLayers(hw: number, prefix: string, p: ReturnType<typeof specList>): void {
+  for (const x of ["q", "k", "v", "o"]) p.lin(`${prefix}.${x}`, hw, hw, invSqrt(hw));
+  p.lin("mlp", hw, hw, invSqrt(hw));
+}
+
+/** Every parameter of a discriminator head: a projection per tap, the kind's layers, the output logit. */
+export function headParams(d: HeadDims): ParamSpec[] {
+  const p = specList();
+  for (let t = 0; t < d.taps; t++) p.lin(`tap${t}`, d.width, d.head.width, invSqrt(d.width));
+  (HEAD_LAYERS[d.head.kind] as (d: HeadDims, p: ReturnType<typeof specList>) => void)(d, p);
+  p.lin("out", d.head.width, 1, invSqrt(d.head.width));
+  return p.specs;
+}
+
+// ---- counts of a plan's roles (vpae plan, the memory estimate) ----
+
+/** Parameters of a DiT of this architecture in this world. */
+export function ditParameterCount(arch: Omit<Architecture, "parameters">, world: World): number {
+  return parameterCount(ditParams(ditDims(arch, world)));
+}
+
+/** Trainable parameters of a fake score: its LoRA, or the whole copy of the teacher. */
+export function fakeScoreParameterCount(arch: Omit<Architecture, "parameters">, world: World, fake: FakeScore): number {
+  const dit = ditParams(ditDims(arch, world));
+  return fake.kind === "copy" ? parameterCount(dit) : parameterCount(loraParams(dit, fake.rank));
+}
+
+/** Parameters of a discriminator's head (its backbone is counted as the role it reads). */
+export function headParameterCount(arch: Omit<Architecture, "parameters">, world: World, disc: Pick<Discriminator, "head" | "taps">): number {
+  return parameterCount(headParams(headDims(disc.head, disc.taps.length, ditDims(arch, world))));
+}
