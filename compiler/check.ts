@@ -8,6 +8,7 @@ import { formatNumber } from "./eval.js";
 import type { PlanBody } from "./lower.js";
 import type * as P from "./plan/schema.js";
 import { trainedRole } from "./plan/roles.js";
+import { LOSSES, readsTeacher } from "./plan/kinds.js";
 import { estimatePhase, formatBytes, hardwareOf } from "./estimate.js";
 
 export { trainedRole };
@@ -24,7 +25,7 @@ export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback
 }
 
 
-const DISTILLATION = new Set(["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "gan_generator"]);
+
 
 export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: DiagnosticBag, experimentSpan: Span, experiment?: string): void {
   const at = (pointer: string) => locate(map, pointer, experimentSpan);
@@ -127,7 +128,7 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
     for (const [j, l] of p.losses.entries()) {
       const lp = `${pre}/losses/${j}`;
       checkLoss(l, lp, p, optimized);
-      if (DISTILLATION.has(l.kind)) distillationSeen = true;
+      if (LOSSES[l.kind].trains === "student") distillationSeen = true;
     }
   }
 
@@ -158,9 +159,8 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
     const w = l.weight.value;
     if (!(Number.isFinite(w) && w >= 0)) report(D.badWeight, [l.name, formatNumber(w)], `${lp}/weight`);
     if ("t" in l) checkDistribution(l.t, `loss ${l.name}'s t`, `${lp}/t`);
-    const needTeacher = ["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "diffusion"].includes(l.kind);
-    if (needTeacher && !body.teacher) report(D.missingRole, [`loss ${l.name} (${l.kind}) needs a teacher block`], lp);
-    if (DISTILLATION.has(l.kind) && !body.student) report(D.missingRole, [`loss ${l.name} (${l.kind}) trains the student, but there is no student block`], lp);
+    if (readsTeacher(l.kind) && !body.teacher) report(D.missingRole, [`loss ${l.name} (${l.kind}) needs a teacher block`], lp);
+    if (LOSSES[l.kind].trains === "student" && !body.student) report(D.missingRole, [`loss ${l.name} (${l.kind}) trains the student, but there is no student block`], lp);
     switch (l.kind) {
       case "flow_matching":
         if (!roles.has(l.role)) unknownRole(l.role, `${lp}/role`);

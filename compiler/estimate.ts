@@ -17,6 +17,7 @@
 import type { Architecture, Discriminator, Phase, Plan } from "./plan/schema.js";
 import { fakeScoreParameterCount, headParameterCount } from "./plan/networks.js";
 import { trainedRole } from "./plan/roles.js";
+import { readsTeacher } from "./plan/kinds.js";
 
 export interface RoleMemory {
   role: string;
@@ -75,7 +76,7 @@ export function passBytes(arch: Architecture, tokens: number, batchPerGpu: numbe
 export type PlanShape = Pick<Plan, "teacher" | "student" | "fakeScores" | "discriminators" | "hardware" | "world">;
 
 function usesTeacherWeights(plan: PlanShape, phase: Phase): boolean {
-  return phase.losses.some((l) => ["vsd", "dmd", "c_sds", "sds", "consistency", "regression", "diffusion"].includes(l.kind) || (l.kind === "flow_matching" && l.role === "teacher")) ||
+  return phase.losses.some((l) => readsTeacher(l.kind) || (l.kind === "flow_matching" && l.role === "teacher")) ||
     phase.losses.some((l) => "discriminator" in l && plan.discriminators.find((d) => d.name === l.discriminator)?.backbone.kind === "teacher");
 }
 

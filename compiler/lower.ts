@@ -6,6 +6,8 @@ import { D } from "./diagnostics/diagnostic.js";
 import { describeValue, type Value } from "./eval.js";
 import { BlockReader, expectChoice, expectNumber, type LowerContext } from "./reader.js";
 import type * as P from "./plan/schema.js";
+import * as K from "./plan/kinds.js";
+import { FUNCTIONS } from "./functions.js";
 import { ditParameterCount } from "./plan/networks.js";
 import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
@@ -150,7 +152,7 @@ function intList(ctx: LowerContext, r: BlockReader, key: string, pointer: string
 
 function lowerWorld(ctx: LowerContext, r: BlockReader | undefined, root: BlockReader): P.World {
   const w = r ?? new BlockReader(ctx, { kind: "block", type: "world", span: root.span, entries: new Map() }, "world");
-  const kind = w.choice("kind", "/world/kind", ["sprites", "video_latent"] as const, "sprites") ?? "sprites";
+  const kind = w.choice("kind", "/world/kind", K.WORLD_KINDS, "sprites") ?? "sprites";
   let world: P.World;
   if (kind === "video_latent") {
     world = {
@@ -173,12 +175,12 @@ function lowerWorld(ctx: LowerContext, r: BlockReader | undefined, root: BlockRe
       channels: 3,
       sprites: intRange(ctx, w, "sprites", "/world/sprites", [1, 2]),
       spriteSize: intRange(ctx, w, "sprite_size", "/world/spriteSize", [2, 3]),
-      shapes: symbolList(ctx, w, "shapes", "/world/shapes", ["square", "disc", "cross", "triangle"] as const, ["square"]),
+      shapes: symbolList(ctx, w, "shapes", "/world/shapes", K.SPRITE_SHAPES, ["square"]),
       palette: w.num("palette", "/world/palette", { int: true, min: 2, default: 6 }) ?? 6,
-      background: w.choice("background", "/world/background", ["flat", "gradient", "noise"] as const, "flat") ?? "flat",
+      background: w.choice("background", "/world/background", K.BACKGROUNDS, "flat") ?? "flat",
       directions: ([2, 4, 8].includes(directions) ? directions : 4) as 2 | 4 | 8,
       speeds: intList(ctx, w, "speeds", "/world/speeds", [1]),
-      secondSprite: w.choice("second_sprite", "/world/secondSprite", ["free", "static", "none"] as const, "free") ?? "free",
+      secondSprite: w.choice("second_sprite", "/world/secondSprite", K.SECOND_SPRITE_MOTIONS, "free") ?? "free",
       wrap: w.bool("wrap", "/world/wrap", true),
       trainClips: w.num("train_clips", "/world/trainClips", { int: true, min: 1, default: 100_000 }) ?? 100_000,
       evalClips: w.num("eval_clips", "/world/evalClips", { int: true, min: 1, default: 64 }) ?? 64,
@@ -217,11 +219,11 @@ function lowerArch(ctx: LowerContext, r: BlockReader | undefined, parent: BlockR
     heads,
     mlpRatio,
     patch,
-    position: a.choice("position", `${pre}/position`, ["rope3d", "sincos", "learned"] as const, "rope3d") ?? "rope3d",
-    prediction: a.choice("prediction", `${pre}/prediction`, ["x0", "velocity"] as const, "x0") ?? "x0",
+    position: a.choice("position", `${pre}/position`, K.POSITIONS, "rope3d") ?? "rope3d",
+    prediction: a.choice("prediction", `${pre}/prediction`, K.PREDICTIONS, "x0") ?? "x0",
     textDim,
     crossAttention,
-    modulation: a.choice("modulation", `${pre}/modulation`, ["per_block", "shared"] as const, "per_block") ?? "per_block",
+    modulation: a.choice("modulation", `${pre}/modulation`, K.MODULATIONS, "per_block") ?? "per_block",
     parameters: 0,
   };
   a.know("kind");
@@ -301,7 +303,7 @@ function lowerTeacher(ctx: LowerContext, r: BlockReader, world: P.World, entryFi
 }
 
 function lowerStudent(ctx: LowerContext, r: BlockReader): P.Student {
-  const init = r.choice("init", "/student/init", ["teacher", "scratch"] as const, "teacher") ?? "teacher";
+  const init = r.choice("init", "/student/init", K.STUDENT_INITS, "teacher") ?? "teacher";
   const sampler = lowerSampler(ctx, r.child("sampler"), r, "/student/sampler", { steps: 1, guidance: 1 });
   r.finish();
   return { init, sampler };
@@ -310,10 +312,10 @@ function lowerStudent(ctx: LowerContext, r: BlockReader): P.Student {
 function lowerFakeScore(ctx: LowerContext, name: string, r: BlockReader, i: number): P.FakeScore {
   const pre = `/fakeScores/${i}`;
   ctx.map.set(pre, r.span);
-  const kind = r.choice("kind", `${pre}/kind`, ["lora", "copy"] as const, "lora") ?? "lora";
+  const kind = r.choice("kind", `${pre}/kind`, K.FAKE_SCORE_KINDS, "lora") ?? "lora";
   const rank = kind === "copy" ? 0 : (r.num("rank", `${pre}/rank`, { int: true, min: 1, default: 8 }) ?? 8);
   const alpha = r.num("alpha", `${pre}/alpha`, { min: 0, default: rank }) ?? rank;
-  const init = r.choice("init", `${pre}/init`, ["zero", "teacher"] as const, kind === "lora" ? "zero" : "teacher") ?? "zero";
+  const init = r.choice("init", `${pre}/init`, K.FAKE_SCORE_INITS, kind === "lora" ? "zero" : "teacher") ?? "zero";
   if (kind === "copy") r.know("rank");
   r.finish();
   return { name, kind, rank, alpha, init };
@@ -347,23 +349,24 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
   const tapsV = r.value("taps", `${pre}/taps`);
   if (tapsV && tapsV.t === "list") tapsV.items.forEach((it, j) => ctx.map.set(`${pre}/taps/${j}`, it.span));
 
-  let head: P.Head = { kind: "semantic", queries: 4, width: 32, heads: 2, image: true, prompt: true };
+  // Without a head entry: the language's default head, semantic() with its documented defaults.
+  let head: P.Head = lowerHead(DEFAULT_HEAD, (k) => FUNCTIONS[DEFAULT_HEAD]!.params.find((p) => p.name === k)!.default as number | boolean);
   const hv = r.value("head", `${pre}/head`);
   if (hv) {
-    const c = call(hv) ?? (hv.t === "sym" ? undefined : undefined);
-    const int = (k: string) => expectNumber(ctx, c!.args.get(k)!, `${c!.name}(${k})`, { int: true, min: 1 }) ?? 1;
-    const bool = (k: string) => {
-      const x = c!.args.get(k)!;
-      if (x.t !== "bool") ctx.bag.report(D.wrongValueKind, [`${c!.name}(${k})`, "true or false", describeValue(x)], x.span);
-      return x.t === "bool" ? x.v : true;
-    };
-    if (c?.name === "conv") head = { kind: "conv", width: int("width") };
-    else if (c?.name === "cross_attention") head = { kind: "cross_attention", queries: int("queries"), width: int("width"), heads: int("heads") };
-    else if (c?.name === "semantic") head = { kind: "semantic", queries: int("queries"), width: int("width"), heads: int("heads"), image: bool("image"), prompt: bool("prompt") };
-    else ctx.bag.report(D.wrongValueKind, ["head", "conv(...), cross_attention(...) or semantic(...)", describeValue(hv)], hv.span);
+    const c = call(hv);
+    if (c && K.isKind(K.HEAD_KINDS, c.name)) {
+      head = lowerHead(c.name, (k) => {
+        const x = c.args.get(k)!;
+        if (typeof HEAD_ARG_TYPES[k] === "boolean") {
+          if (x.t !== "bool") ctx.bag.report(D.wrongValueKind, [`${c.name}(${k})`, "true or false", describeValue(x)], x.span);
+          return x.t === "bool" ? x.v : true;
+        }
+        return expectNumber(ctx, x, `${c.name}(${k})`, { int: true, min: 1 }) ?? 1;
+      });
+    } else ctx.bag.report(D.wrongValueKind, ["head", `${K.HEAD_KINDS.slice(0, -1).map((h) => `${h}(...)`).join(", ")} or ${K.HEAD_KINDS.at(-1)}(...)`, describeValue(hv)], hv.span);
     if (head.kind !== "conv" && head.width % head.heads !== 0) ctx.bag.report(D.badArchitecture, [`head width ${head.width} is not divisible by its ${head.heads} heads`], hv.span);
   }
-  const loss = r.choice("loss", `${pre}/loss`, ["hinge", "non_saturating", "relativistic"] as const, "hinge") ?? "hinge";
+  const loss = r.choice("loss", `${pre}/loss`, K.ADVERSARIAL_LOSSES, "hinge") ?? "hinge";
   const tv = r.value("t", `${pre}/t`);
   const t = (tv && toDistribution(ctx, tv, "t", `${pre}/t`)) || { kind: "uniform" as const, low: 0, high: 1 };
   const sharedT = r.bool("shared_t", `${pre}/sharedT`, true);
@@ -378,17 +381,35 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
     if (c?.name === "r1" && weight) reg = { loss: { kind: "r1", weight } as never, span: rv.span };
     else if (c?.name === "approx_r1" && weight) reg = { loss: { kind: "approx_r1", sigma: n("sigma"), weight } as never, span: rv.span };
     else if (c?.name === "str1" && weight) reg = { loss: { kind: "str1", sigmaSpatial: n("sigma_spatial"), sigmaTemporal: n("sigma_temporal"), weight } as never, span: rv.span };
-    else if (!c || !["r1", "approx_r1", "str1"].includes(c.name)) ctx.bag.report(D.wrongValueKind, ["regularizer", "r1(...), approx_r1(...), str1(...) or none", describeValue(rv)], rv.span);
+    else if (!c || !K.isKind(K.REGULARIZERS, c.name)) ctx.bag.report(D.wrongValueKind, ["regularizer", `${K.REGULARIZERS.map((r) => `${r}(...)`).join(", ")} or none`, describeValue(rv)], rv.span);
   }
   r.finish();
   const d: P.Discriminator = { name, backbone, taps, head, loss, t, sharedT, sharedNoise };
   return reg ? { d, reg } : { d };
 }
 
+// ---- discriminator heads ----
+
+const DEFAULT_HEAD = "semantic" satisfies K.HeadKind;
+/** The type of every head argument (integers are sizes; booleans switch inputs on). */
+const HEAD_ARG_TYPES: Record<string, number | boolean> = { queries: 1, width: 1, heads: 1, image: true, prompt: true };
+
+/** A head of each kind from its arguments (functions.ts lists them with their defaults). */
+function lowerHead(kind: K.HeadKind, arg: (name: string) => number | boolean): P.Head {
+  const num = (k: string) => arg(k) as number;
+  const flag = (k: string) => arg(k) as boolean;
+  const heads: { [H in K.HeadKind]: () => Extract<P.Head, { kind: H }> } = {
+    conv: () => ({ kind: "conv", width: num("width") }),
+    cross_attention: () => ({ kind: "cross_attention", queries: num("queries"), width: num("width"), heads: num("heads") }),
+    semantic: () => ({ kind: "semantic", queries: num("queries"), width: num("width"), heads: num("heads"), image: flag("image"), prompt: flag("prompt") }),
+  };
+  return heads[kind]();
+}
+
 // ---- phases ----
 
-const LOSS_KINDS = ["flow_matching", "vsd", "dmd", "diffusion", "gan_generator", "gan_discriminator", "gan_mismatch", "r1", "approx_r1", "str1", "c_sds", "sds", "consistency", "regression"] as const;
-type LossKind = (typeof LOSS_KINDS)[number];
+const { LOSS_KINDS } = K;
+type LossKind = K.LossKind;
 
 interface RoleInfo {
   teacher: P.Teacher | null;
@@ -436,7 +457,7 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
   };
   const teacherGuidance = roles.teacher?.sampler.guidance ?? 1;
   const guidance = (def: number) => r.num("guidance", `${pointer}/guidance`, { min: 0, default: def }) ?? def;
-  const distance = () => r.choice("distance", `${pointer}/distance`, ["l2", "huber"] as const, "l2") ?? "l2";
+  const distance = () => r.choice("distance", `${pointer}/distance`, K.DISTANCES, "l2") ?? "l2";
   const fakeNames = roles.fakeScores.map((f) => f.name);
   const dNames = roles.discriminators.map((d) => d.name);
   let loss: P.Loss;
@@ -510,7 +531,7 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
         solverSteps: r.num("solver_steps", `${pointer}/solverSteps`, { int: true, min: 1, default: 1 }) ?? 1,
         guidance: guidance(teacherGuidance),
         targetDecay: r.num("target_decay", `${pointer}/targetDecay`, { min: 0, max: 0.999999, default: 0.95 }) ?? 0.95,
-        distance: r.choice("distance", `${pointer}/distance`, ["l2", "huber"] as const, "huber") ?? "huber",
+        distance: r.choice("distance", `${pointer}/distance`, K.DISTANCES, "huber") ?? "huber",
         weight,
       };
       break;
@@ -532,7 +553,7 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
 
 function lowerOptimizer(ctx: LowerContext, role: string, r: BlockReader, pointer: string): P.Optimizer {
   ctx.map.set(pointer, r.span);
-  const kind = r.choice("kind", `${pointer}/kind`, ["adam", "adamw", "rmsprop"] as const, "adam") ?? "adam";
+  const kind = r.choice("kind", `${pointer}/kind`, K.OPTIMIZER_KINDS, "adam") ?? "adam";
   const lv = r.value("lr", `${pointer}/lr`);
   if (!lv && !r.has("lr")) ctx.bag.report(D.missingAttribute, ["'lr'", `optimizer ${role}`], r.span);
   const lr = (lv && toSchedule(ctx, lv, "lr", `${pointer}/lr`)) || { kind: "constant" as const, value: 1e-4 };
@@ -636,7 +657,7 @@ function lowerPhase(ctx: LowerContext, name: string, r: BlockReader, index: numb
 
 export function lowerExperiment(ctx: LowerContext, root: BlockReader, entryFile: string): PlanBody {
   const seed = root.num("seed", "/seed", { int: true, min: 0, default: 0 }) ?? 0;
-  const backend = root.choice("backend", "/backend", ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const, "auto") ?? "auto";
+  const backend = root.choice("backend", "/backend", K.BACKENDS, "auto") ?? "auto";
   const batch = root.num("batch", "/batch", { int: true, min: 1, default: 8 }) ?? 8;
   const world = lowerWorld(ctx, root.child("world"), root);
   const tr = root.child("teacher");
@@ -663,8 +684,8 @@ export function lowerExperiment(ctx: LowerContext, root: BlockReader, entryFile:
     samples: er?.num("samples", "/eval/samples", { int: true, min: 1, default: 16 }) ?? 16,
     nfe: er ? intList(ctx, er, "nfe", "/eval/nfe", defaultNfe, 1) : defaultNfe,
     metrics: er
-      ? symbolList(ctx, er, "metrics", "/eval/metrics", ["semantic_alignment", "temporal_coherence", "frame_quality"] as const, ["semantic_alignment", "temporal_coherence", "frame_quality"])
-      : ["semantic_alignment", "temporal_coherence", "frame_quality"],
+      ? symbolList(ctx, er, "metrics", "/eval/metrics", K.METRICS, [...K.METRICS])
+      : [...K.METRICS],
   };
   er?.finish();
   const cr = root.child("checkpoint");
@@ -680,8 +701,8 @@ export function lowerExperiment(ctx: LowerContext, root: BlockReader, entryFile:
     hardware = {
       gpus: hr.num("gpus", "/hardware/gpus", { int: true, min: 1, default: 1 }) ?? 1,
       memoryGb: hr.num("memory_gb", "/hardware/memoryGb", { above: 0, default: 80 }) ?? 80,
-      precision: hr.choice("precision", "/hardware/precision", ["bf16", "fp32"] as const, "bf16") ?? "bf16",
-      sharding: hr.choice("sharding", "/hardware/sharding", ["none", "fsdp"] as const, "fsdp") ?? "fsdp",
+      precision: hr.choice("precision", "/hardware/precision", K.PRECISIONS, "bf16") ?? "bf16",
+      sharding: hr.choice("sharding", "/hardware/sharding", K.SHARDINGS, "fsdp") ?? "fsdp",
       checkpointing: hr.bool("checkpointing", "/hardware/checkpointing", true),
       sequenceParallel: hr.bool("sequence_parallel", "/hardware/sequenceParallel", false),
     };

@@ -3,6 +3,7 @@
 // Every value is resolved: the runtime never invents a default. Invariants are stated per field.
 import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 
+import * as K from "./kinds.js";
 import { PLAN_FORMAT_VERSION } from "./version.js";
 export { PLAN_FORMAT_VERSION };
 
@@ -51,11 +52,11 @@ export const Architecture = Obj({
   heads: Int({ minimum: 1 }),
   mlpRatio: Num({ exclusiveMinimum: 0 }),
   patch: Obj({ frames: Int({ minimum: 1 }), height: Int({ minimum: 1 }), width: Int({ minimum: 1 }) }),
-  position: Enum(["rope3d", "sincos", "learned"] as const),
-  prediction: Enum(["x0", "velocity"] as const, { description: "What the network outputs; the loss is always on velocity." }),
+  position: Enum(K.POSITIONS),
+  prediction: Enum(K.PREDICTIONS, { description: "What the network outputs; the loss is always on velocity." }),
   textDim: Int({ minimum: 0, description: "Width of prompt embeddings fed by cross-attention (0: class embedding only)." }),
   crossAttention: T.Boolean(),
-  modulation: Enum(["per_block", "shared"] as const, {
+  modulation: Enum(K.MODULATIONS, {
     description: "adaLN modulation: per_block (DiT: each block maps the condition to its 6 vectors) or shared (Wan2.1: one shared projection plus a table per block).",
   }),
   parameters: Int({ minimum: 0, description: "Parameter count computed by the compiler from the sizes (informative)." }),
@@ -82,12 +83,12 @@ export const World = T.Union([
       channels: T.Literal(3),
       sprites: Obj({ min: Int({ minimum: 1 }), max: Int({ minimum: 1 }) }),
       spriteSize: Obj({ min: Int({ minimum: 1 }), max: Int({ minimum: 1 }) }),
-      shapes: T.Array(Enum(["square", "disc", "cross", "triangle"] as const), { minItems: 1 }),
+      shapes: T.Array(Enum(K.SPRITE_SHAPES), { minItems: 1 }),
       palette: T.Integer({ minimum: 2, description: "Number of distinct sprite colours." }),
-      background: Enum(["flat", "gradient", "noise"] as const),
+      background: Enum(K.BACKGROUNDS),
       directions: T.Union([T.Literal(2), T.Literal(4), T.Literal(8)], { description: "Motion directions the prompt can name." }),
       speeds: T.Array(Int({ minimum: 0 }), { minItems: 1, description: "Pixels per frame; the prompt leaves the speed open." }),
-      secondSprite: Enum(["free", "static", "none"] as const, {
+      secondSprite: Enum(K.SECOND_SPRITE_MOTIONS, {
         description: "Motion of the second sprite, which the prompt does not name (free = random direction).",
       }),
       wrap: T.Boolean(),
@@ -118,15 +119,15 @@ export const Teacher = Obj({
   condDropout: Num({ minimum: 0, maximum: 1, description: "Probability of dropping prompt and image in training (for CFG)." }),
 });
 export const Student = Obj({
-  init: Enum(["teacher", "scratch"] as const),
+  init: Enum(K.STUDENT_INITS),
   sampler: Sampler,
 });
 export const FakeScore = Obj({
   name: T.String(),
-  kind: Enum(["lora", "copy"] as const),
+  kind: Enum(K.FAKE_SCORE_KINDS),
   rank: Int({ minimum: 0, description: "LoRA rank (0 for a full copy)." }),
   alpha: Num({ minimum: 0 }),
-  init: Enum(["zero", "teacher"] as const, { description: "zero: LoRA B matrix zero, so the fake score equals the teacher at step 0." }),
+  init: Enum(K.FAKE_SCORE_INITS, { description: "zero: LoRA B matrix zero, so the fake score equals the teacher at step 0." }),
 });
 export const Backbone = T.Union([
   Obj({ kind: T.Literal("ema"), of: T.Literal("student"), decay: Num({ exclusiveMinimum: 0, exclusiveMaximum: 1 }) }, "V-PAE self-discriminator: reads the EMA of the generator's weights."),
@@ -146,7 +147,7 @@ export const Head = T.Union([
     prompt: T.Boolean({ description: "Condition the queries on the prompt embedding." }),
   }),
 ]);
-export const AdversarialLoss = Enum(["hinge", "non_saturating", "relativistic"] as const);
+export const AdversarialLoss = Enum(K.ADVERSARIAL_LOSSES);
 export const Discriminator = Obj({
   name: T.String(),
   backbone: Backbone,
@@ -193,17 +194,17 @@ export const LossSchema = T.Union([
     solverSteps: Int({ minimum: 1, description: "Teacher ODE steps per consistency step (LCM skip)." }),
     guidance: Num({ minimum: 0 }),
     targetDecay: Num({ minimum: 0, exclusiveMaximum: 1, description: "EMA decay of the target network (0: stop-gradient of the online student)." }),
-    distance: Enum(["l2", "huber"] as const),
+    distance: Enum(K.DISTANCES),
     ...Weight,
   }),
-  Obj({ name: T.String(), kind: T.Literal("regression"), teacherSteps: Int({ minimum: 1 }), guidance: Num({ minimum: 0 }), distance: Enum(["l2", "huber"] as const), ...Weight }),
+  Obj({ name: T.String(), kind: T.Literal("regression"), teacherSteps: Int({ minimum: 1 }), guidance: Num({ minimum: 0 }), distance: Enum(K.DISTANCES), ...Weight }),
 ]);
 export type Loss = Static<typeof LossSchema>;
 const Loss = T.Unsafe<Loss>({ $ref: "#/$defs/Loss" });
 
 export const Optimizer = Obj({
   role: T.String(),
-  kind: Enum(["adam", "adamw", "rmsprop"] as const),
+  kind: Enum(K.OPTIMIZER_KINDS),
   lr: Schedule,
   betas: T.Tuple([Num({ minimum: 0, exclusiveMaximum: 1 }), Num({ minimum: 0, exclusiveMaximum: 1 })]),
   eps: Num({ exclusiveMinimum: 0 }),
@@ -212,7 +213,7 @@ export const Optimizer = Obj({
 });
 export type Optimizer = Static<typeof Optimizer>;
 
-export const Action = Obj({ action: Enum(["reset_optimizer", "freeze", "unfreeze"] as const), role: T.String() });
+export const Action = Obj({ action: Enum(K.ACTIONS), role: T.String() });
 
 export const Phase = Obj({
   name: T.String({ minLength: 1 }),
@@ -236,8 +237,8 @@ export const Hardware = Obj(
   {
     gpus: Int({ minimum: 1 }),
     memoryGb: Num({ exclusiveMinimum: 0 }),
-    precision: Enum(["bf16", "fp32"] as const),
-    sharding: Enum(["none", "fsdp"] as const),
+    precision: Enum(K.PRECISIONS),
+    sharding: Enum(K.SHARDINGS),
     checkpointing: T.Boolean({ description: "Activation checkpointing per transformer block." }),
     sequenceParallel: T.Boolean({ description: "The token sequence is split across the GPUs (activations divide by gpus)." }),
   },
@@ -257,7 +258,7 @@ export const Plan = Obj({
   source: Obj({ file: T.String(), experiment: T.String() }),
   sweep: T.Union([T.Null(), Obj({ name: T.String(), member: T.String(), index: Int({ minimum: 0 }), changes: T.Array(Obj({ path: T.String(), value: T.Unknown() })) })]),
   seed: Int({ minimum: 0 }),
-  backend: Enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const),
+  backend: Enum(K.BACKENDS),
   world: World,
   teacher: T.Union([Teacher, T.Null()]),
   student: T.Union([Student, T.Null()]),
@@ -268,7 +269,7 @@ export const Plan = Obj({
     every: Int({ minimum: 0, description: "Evaluate every N steps of each phase and at its end; 0: only at the end of the run." }),
     samples: Int({ minimum: 1 }),
     nfe: T.Array(Int({ minimum: 1 }), { minItems: 1 }),
-    metrics: T.Array(Enum(["semantic_alignment", "temporal_coherence", "frame_quality"] as const), { minItems: 1 }),
+    metrics: T.Array(Enum(K.METRICS), { minItems: 1 }),
   }),
   checkpoint: Obj({ every: Int({ minimum: 0 }), keep: Int({ minimum: 1 }) }),
   hardware: T.Union([Hardware, T.Null()]),
@@ -296,3 +297,14 @@ export function planJsonSchema(): Record<string, unknown> {
     },
   };
 }
+
+// The unions above spell some kinds as literals (one object shape per kind); these lines make the
+// compiler check that they are exactly the kinds of kinds.ts.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const kindsAgree: [
+  Same<Loss["kind"], K.LossKind>,
+  Same<Head["kind"], (typeof K.HEAD_KINDS)[number]>,
+  Same<Backbone["kind"], (typeof K.BACKBONE_KINDS)[number]>,
+  Same<World["kind"], (typeof K.WORLD_KINDS)[number]>,
+] = [true, true, true, true];
+void kindsAgree;

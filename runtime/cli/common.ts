@@ -8,6 +8,8 @@ import type { Plan } from "../../compiler/plan/schema.js";
 import { UsageError } from "./errors.js";
 import { isPlanPath, parsePlan } from "../../compiler/plan-file.js";
 import { option, options } from "./args.js";
+import { BACKENDS, isKind, type Backend } from "../../compiler/plan/kinds.js";
+import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 
 export const overrideOptions: Record<string, OptionSpec> = {
   set: { value: true, repeat: true, valueName: "PATH=VALUE", help: "override a parameter or setting (repeatable), e.g. --set lr=2e-6" },
@@ -146,4 +148,15 @@ export async function planFromArgument(file: string, args: ParsedArgs, io: Io, c
   printDiagnostics(io, diagnostics, sources);
   if (diagnostics.some((d) => d.severity === "error")) return undefined;
   return pickPlan(result, option(args, "member"), command);
+}
+
+/** `--backend`'s value names for a command's help. */
+export const BACKEND_VALUES = BACKENDS.join("|");
+
+/** The `--backend` option, checked against the plan's backend kinds (a usage error names them). */
+export function backendOption(args: ParsedArgs, command: string): Backend | undefined {
+  const b = option(args, "backend");
+  if (b === undefined || isKind(BACKENDS, b)) return b;
+  const hint = didYouMean(b, BACKENDS);
+  throw new UsageError(`unknown backend '${b}': it is one of ${BACKENDS.join(", ")}${hint ? ` (${hint})` : ""}`, command);
 }

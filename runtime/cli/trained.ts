@@ -1,6 +1,6 @@
 // What eval, sample and export share: the options that pick trained weights, and opening them.
 import { flag, option, type OptionSpec, type ParsedArgs } from "./args.js";
-import type { Io } from "./common.js";
+import { backendOption, type Io } from "./common.js";
 import { UsageError, isExpected } from "./errors.js";
 import type { Trained } from "../engine/inference.js";
 
@@ -26,9 +26,7 @@ export async function openTrainedFromArgs(args: ParsedArgs, io: Io, command: str
   const clips = clipsText === undefined ? VALIDATION : parseClipSet(clipsText);
   if (!clips) throw new UsageError(`--clips is validation, test or seed=N, not '${clipsText}'`, command);
   const { initBackend } = await import("../engine/tf.js");
-  const backend = option(args, "backend") ?? "auto";
-  if (!["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, command);
-  const info = await initBackend(backend as "auto");
+  const info = await initBackend(backendOption(args, command) ?? "auto");
   const { openTrained } = await import("../engine/inference.js");
   try {
     const trained = await openTrained(args.positionals[0]!, { runsDir: option(args, "runs-dir") ?? "runs", ...(role ? { role } : {}), raw: flag(args, "raw"), clips });

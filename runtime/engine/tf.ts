@@ -8,6 +8,7 @@
 //   cpu             @tensorflow/tfjs-backend-cpu: plain JavaScript, slow; a reference
 import * as tf from "@tensorflow/tfjs-core";
 import { registerModelGradients } from "./model/gradients.js";
+import { BACKENDS, type Backend } from "../../compiler/plan/kinds.js";
 
 export { tf };
 
@@ -16,7 +17,7 @@ export { tf };
 // (tfjs-node's own ones win when it is loaded).
 registerModelGradients();
 
-export type BackendPreference = "auto" | "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = Backend;
 
 export interface BackendProbe {
   name: Exclude<BackendPreference, "auto">;
@@ -90,7 +91,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
   if (current && (preference === "auto" || preference === current.name)) return current;
   // tfjs prints advice about tfjs-node when the cpu backend loads under Node; we make that choice ourselves.
   tf.env().set("PROD", true);
-  const order: Exclude<BackendPreference, "auto">[] = preference === "auto" ? ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] : [preference];
+  const order: Exclude<BackendPreference, "auto">[] = preference === "auto" ? BACKENDS.filter((b) => b !== "auto") : [preference];
   const probes = await probeBackends();
   for (const name of order) {
     const probe = probes.find((p) => p.name === name)!;

@@ -2,13 +2,12 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
-import { overrideOptions, planFromArgument, selectOptions, type Io } from "../common.js";
+import { BACKEND_VALUES, backendOption, overrideOptions, planFromArgument, selectOptions, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { COMPILER_VERSION } from "../../../compiler/version.js";
-import type { BackendPreference } from "../../engine/tf.js";
 
 export const runSpec: Record<string, OptionSpec> = {
-  backend: { value: true, valueName: "auto|tensorflow-gpu|tensorflow|wasm|cpu", help: "tensor backend (default: the plan's, normally auto)" },
+  backend: { value: true, valueName: BACKEND_VALUES, help: "tensor backend (default: the plan's, normally auto)" },
   "runs-dir": { value: true, valueName: "DIR", help: "where run directories go (default runs)" },
   resume: { help: "continue the run from its last valid checkpoint (give the run directory, or the same .vpae/plan)" },
   force: { help: "train a finished run again from the start; its old folder is kept, renamed with the time it was replaced" },
@@ -27,8 +26,7 @@ const EXIT_STOPPED = 130;
 export async function runRun(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("run", argv, runSpec);
   if (args.positionals.length !== 1) throw new UsageError("run takes one .vpae file, plan file or (with --resume) run directory", "run");
-  const backend = option(args, "backend") as BackendPreference | undefined;
-  if (backend !== undefined && !["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, "run");
+  const backend = backendOption(args, "run");
   let target = args.positionals[0]!;
   let runsDir = option(args, "runs-dir") ?? "runs";
   const resume = flag(args, "resume");

@@ -5,10 +5,9 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { spawnSync } from "node:child_process";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
-import type { Io } from "../common.js";
+import { BACKEND_VALUES, backendOption, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, UsageError } from "../errors.js";
 import { COMPILER_VERSION } from "../../../compiler/version.js";
-import type { BackendPreference } from "../../engine/tf.js";
 import type { RunListener } from "../../engine/events.js";
 
 /** How often a task asks Slurm to requeue it before it records itself as stopped. */
@@ -19,7 +18,7 @@ export const sweepMemberSpec: Record<string, OptionSpec> = {
   log: { value: true, valueName: "FILE", help: "append plain progress lines to FILE" },
   "watch-stdin": { help: "stop cleanly (with a checkpoint) when standard input closes: the launcher is gone" },
   slurm: { help: "running as a Slurm array task: USR2 checkpoints and requeues the job, TERM checkpoints and stops" },
-  backend: { value: true, valueName: "auto|tensorflow-gpu|tensorflow|wasm|cpu", help: "tensor backend (default: the plan's)" },
+  backend: { value: true, valueName: BACKEND_VALUES, help: "tensor backend (default: the plan's)" },
   debug: { help: "check after every step that no tensor leaked" },
 };
 export const sweepMemberUsage = "vpae sweep-member <sweep-dir> <index> [--json] [--log FILE] [--watch-stdin] [--slurm] [--backend B]";
@@ -33,8 +32,7 @@ export async function runSweepMember(argv: string[], io: Io): Promise<number> {
   if (dir === undefined || indexText === undefined || rest.length > 0) throw new UsageError("sweep-member takes a sweep folder and a member index", "sweep-member");
   const index = Number(indexText);
   if (!Number.isSafeInteger(index) || index < 0) throw new UsageError(`the member index must be a whole number >= 0, not '${indexText}'`, "sweep-member");
-  const backend = option(args, "backend") as BackendPreference | undefined;
-  if (backend !== undefined && !["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, "sweep-member");
+  const backend = backendOption(args, "sweep-member");
   const json = flag(args, "json");
   const logPath = option(args, "log");
   const { plainSink, jsonSink } = await import("../../sinks/plain.js");

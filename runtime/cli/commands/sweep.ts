@@ -3,7 +3,7 @@
 // run again, unfinished ones resume, and members that share leading phases train them once.
 import { availableParallelism } from "node:os";
 import { flag, option, options, parseArgs, type OptionSpec } from "../args.js";
-import { belowCwd, overrideOptions, type Io } from "../common.js";
+import { backendOption, belowCwd, overrideOptions, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { loadSweeps, type LoadedSweep } from "../sweep-input.js";
 import type { MemberRow, SweepEvent, SweepListener } from "../../sweep/events.js";
@@ -122,8 +122,7 @@ export async function runSweep(argv: string[], io: Io): Promise<number> {
   const jobs = count(args, "jobs", 1, availableParallelism());
   const max = count(args, "max", 1, DEFAULT_MAX);
   const retry = count(args, "retry", 0, 0);
-  const backend = option(args, "backend");
-  if (backend !== undefined && !["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"].includes(backend)) throw new UsageError(`unknown backend '${backend}'`, "sweep");
+  const backend = backendOption(args, "sweep");
 
   const { indexRuns } = await import("../../sweep/runs.js");
   const { IoError } = await import("../../engine/io/errors.js");

@@ -1,5 +1,5 @@
 // The human views of `vpae plan`: a one-screen summary in the spirit of `terraform plan`, and the diff.
-import type { Distribution, Plan, Schedule } from "../../../compiler/plan/schema.js";
+import type { Backbone, Distribution, Head, Plan, Schedule } from "../../../compiler/plan/schema.js";
 import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
 import { fakeScoreParameterCount, headParameterCount } from "../../../compiler/plan/networks.js";
 import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
@@ -7,6 +7,19 @@ import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
 function n(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
 }
+
+/** How each backbone and head kind is described (a kind missing here is a type error). */
+const BACKBONE_TEXT: { [K in Backbone["kind"]]: (b: Extract<Backbone, { kind: K }>) => string } = {
+  ema: (b) => `ema(student, ${n(b.decay)})`,
+  copy: () => "copy(teacher), trained",
+  teacher: () => "teacher (frozen)",
+  fake_score: (b) => `fake score ${b.name}`,
+};
+const HEAD_TEXT: { [K in Head["kind"]]: (h: Extract<Head, { kind: K }>) => string } = {
+  semantic: (h) => `semantic head (${h.queries} queries${h.image ? ", image" : ""}${h.prompt ? ", prompt" : ""})`,
+  cross_attention: (h) => `cross-attention head (${h.queries} queries)`,
+  conv: (h) => `conv head (width ${h.width})`,
+};
 
 export function formatDistribution(d: Distribution): string {
   switch (d.kind) {
@@ -83,10 +96,8 @@ export function renderPlanSummary(plan: Plan): string {
     out.push(`fake      ${f.name}: ${f.kind === "lora" ? `LoRA r${f.rank} on the teacher` : "full copy of the teacher"}, ${f.init} init${count}`);
   }
   for (const d of plan.discriminators) {
-    const b = d.backbone;
-    const bb = b.kind === "ema" ? `ema(student, ${n(b.decay)})` : b.kind === "copy" ? "copy(teacher), trained" : b.kind === "teacher" ? "teacher (frozen)" : `fake score ${b.name}`;
-    const h = d.head;
-    const head = h.kind === "semantic" ? `semantic head (${h.queries} queries${h.image ? ", image" : ""}${h.prompt ? ", prompt" : ""})` : h.kind === "cross_attention" ? `cross-attention head (${h.queries} queries)` : `conv head (width ${h.width})`;
+    const bb = (BACKBONE_TEXT[d.backbone.kind] as (b: Backbone) => string)(d.backbone);
+    const head = (HEAD_TEXT[d.head.kind] as (h: Head) => string)(d.head);
     const hp = t ? `, head ${formatCount(headParameterCount(t.arch, plan.world, d))} params` : "";
     out.push(`disc      ${d.name}: backbone ${bb}, taps [${d.taps.join(", ")}], ${head}, ${d.loss}, t ${formatDistribution(d.t)}${hp}`);
   }

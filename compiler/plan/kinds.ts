@@ -1,0 +1,74 @@
+// Every closed set of names the plan uses, each defined once. The schema (schema.ts), the compiler's
+// lowering and checks, the memory estimate, the runtime's registries and the CLI all derive from these
+// tables; a runtime registry typed `Record<Kind, ...>` makes a kind without an implementation a type
+// error. The first entry of a list is not a default: defaults live where the language documents them
+// (compiler/lower.ts).
+
+// ---- world ----
+export const WORLD_KINDS = ["sprites", "video_latent"] as const;
+export const SPRITE_SHAPES = ["square", "disc", "cross", "triangle"] as const;
+export const BACKGROUNDS = ["flat", "gradient", "noise"] as const;
+export const SECOND_SPRITE_MOTIONS = ["free", "static", "none"] as const;
+
+// ---- networks ----
+export const POSITIONS = ["rope3d", "sincos", "learned"] as const;
+export const PREDICTIONS = ["x0", "velocity"] as const;
+export const MODULATIONS = ["per_block", "shared"] as const;
+export const STUDENT_INITS = ["teacher", "scratch"] as const;
+export const FAKE_SCORE_KINDS = ["lora", "copy"] as const;
+export const FAKE_SCORE_INITS = ["zero", "teacher"] as const;
+export const BACKBONE_KINDS = ["ema", "teacher", "copy", "fake_score"] as const;
+export const HEAD_KINDS = ["conv", "cross_attention", "semantic"] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
+export const ADVERSARIAL_LOSSES = ["hinge", "non_saturating", "relativistic"] as const;
+
+// ---- training ----
+
+/**
+ * Every loss kind, with what it reads and whom it trains:
+ * - `reads`: the networks it evaluates besides the one it trains ("teacher": the frozen teacher's weights)
+ * - `trains`: "student" (a generator term), "discriminator" (the discriminator it names) or "role"
+ *   (the role it names: flow matching trains the teacher or the student, diffusion a fake score)
+ */
+export const LOSSES = {
+  flow_matching: { reads: [], trains: "role" },
+  vsd: { reads: ["teacher", "fake_score"], trains: "student" },
+  dmd: { reads: ["teacher", "fake_score"], trains: "student" },
+  diffusion: { reads: ["teacher"], trains: "role" },
+  gan_generator: { reads: ["discriminator"], trains: "student" },
+  gan_discriminator: { reads: [], trains: "discriminator" },
+  gan_mismatch: { reads: [], trains: "discriminator" },
+  r1: { reads: [], trains: "discriminator" },
+  approx_r1: { reads: [], trains: "discriminator" },
+  str1: { reads: [], trains: "discriminator" },
+  c_sds: { reads: ["teacher"], trains: "student" },
+  sds: { reads: ["teacher"], trains: "student" },
+  consistency: { reads: ["teacher"], trains: "student" },
+  regression: { reads: ["teacher"], trains: "student" },
+} as const satisfies Record<string, { reads: readonly ("teacher" | "fake_score" | "discriminator")[]; trains: "student" | "discriminator" | "role" }>;
+export type LossKind = keyof typeof LOSSES;
+export const LOSS_KINDS = Object.keys(LOSSES) as LossKind[];
+
+/** Loss kinds that evaluate the frozen teacher's weights. */
+export function readsTeacher(kind: LossKind): boolean {
+  return (LOSSES[kind].reads as readonly string[]).includes("teacher");
+}
+
+/** The loss kinds a discriminator's `regularizer` can name (each is also a loss kind of its own). */
+export const REGULARIZERS = ["r1", "approx_r1", "str1"] as const satisfies readonly LossKind[];
+export const DISTANCES = ["l2", "huber"] as const;
+export const OPTIMIZER_KINDS = ["adam", "adamw", "rmsprop"] as const;
+export const ACTIONS = ["reset_optimizer", "freeze", "unfreeze"] as const;
+
+// ---- machine, evaluation ----
+/** Runtimes a plan can ask for; `auto` lets the runtime pick (docs/runtime.md). */
+export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export type Backend = (typeof BACKENDS)[number];
+export const PRECISIONS = ["bf16", "fp32"] as const;
+export const SHARDINGS = ["none", "fsdp"] as const;
+export const METRICS = ["semantic_alignment", "temporal_coherence", "frame_quality"] as const;
+
+/** Whether `name` is one of `kinds` (narrowing). */
+export function isKind<const K extends readonly string[]>(kinds: K, name: string): name is K[number] {
+  return (kinds as readonly string[]).includes(name);
+}
