@@ -61,92 +61,17 @@ export function valueToJson(v: Value): unknown {
   }
 }
 
-export class Evaluator {
-  private paramCache = new Map<string, Value | undefined>();
-  private attrCache = new Map<TAttr, Value | undefined>();
-  private stack: string[] = [];
-  /** Parameters that some expression read (for the unused-parameter warning). */
-  readonly usedParams = new Set<string>();
+/**
+ * Evaluates expressions: literals, lists, operators and function calls. What a name refers to is the
+ * subclass's business: an experiment's parameters and settings (Evaluator), or a sweep member's axis
+ * values (the `where` filter in sweep.ts). `S` is what a name is resolved in.
+ */
+export abstract class ExprEvaluator<S> {
+  constructor(protected readonly bag: DiagnosticBag) {}
 
-  constructor(
-    private readonly tree: ExperimentTree,
-    private readonly bag: DiagnosticBag,
-  ) {}
+  protected abstract ref(e: Extract<Expr, { kind: "ref" }>, scope: S): Value | undefined;
 
-  param(name: string): Value | undefined {
-    if (this.paramCache.has(name)) return this.paramCache.get(name);
-    const p = this.tree.params.get(name)!;
-    const v = this.guard(`parameter ${name}`, p.decl.name.span, () => this.paramValue(name, p));
-    this.paramCache.set(name, v);
-    return v;
-  }
-
-  private paramValue(name: string, p: TParam): Value | undefined {
-    // A type error points at the value: the override's, or the declaration's `= ...` expression.
-    const src = p.override ?? { expr: p.decl.value, scope: p.scope, span: p.decl.value.span };
-    const v = this.expr(src.expr, src.scope);
-    if (v && p.decl.type) {
-      const type = p.decl.type.text;
-      const ok =
-        (type === "number" && v.t === "num") ||
-        (type === "int" && v.t === "num" && Number.isInteger(v.v)) ||
-        (type === "bool" && v.t === "bool") ||
-        (type === "string" && v.t === "str") ||
-        !["number", "int", "bool", "string"].includes(type);
-      // An unknown type name is reported once per experiment by program.ts, read or not.
-      if (!ok) {
-        this.bag.report(D.paramType, [name, type, describeValue(v)], src.span, {
-          notes: p.override ? [{ message: `${name} is declared here`, span: p.decl.span }] : [],
-        });
-        return undefined;
-      }
-    }
-    return v;
-  }
-
-  attr(a: TAttr): Value | undefined {
-    if (this.attrCache.has(a)) return this.attrCache.get(a);
-    const v = this.guard(a.name, a.span, () => {
-      const base = this.expr(a.expr, a.scope);
-      if (!base || a.argEdits.size === 0) return base;
-      if (base.t !== "call") {
-        const [first] = [...a.argEdits.values()];
-        this.bag.report(D.unknownOverride, [`${a.name}.${[...a.argEdits.keys()][0]}`, `${a.name} is ${describeValue(base)}, which has no arguments`], first!.span);
-        return base;
-      }
-      const args = new Map(base.args);
-      for (const [k, edit] of a.argEdits) {
-        const spec = FUNCTIONS[base.name]!;
-        if (!spec.params.some((p) => p.name === k)) {
-          const hint = didYouMean(k, spec.params.map((p) => p.name));
-          this.bag.report(D.badArguments, [`${base.name}() has no argument '${k}'`], edit.span, hint ? { hint } : undefined);
-          continue;
-        }
-        const ev = this.expr(edit.expr, edit.scope);
-        if (ev) args.set(k, ev);
-      }
-      return { ...base, args };
-    });
-    this.attrCache.set(a, v);
-    return v;
-  }
-
-  private guard(key: string, span: Span, f: () => Value | undefined): Value | undefined {
-    const at = this.stack.indexOf(key);
-    if (at >= 0) {
-      const cycle = [...this.stack.slice(at), key].join(" -> ");
-      this.bag.report(D.referenceCycle, [key, cycle], span);
-      return undefined;
-    }
-    this.stack.push(key);
-    try {
-      return f();
-    } finally {
-      this.stack.pop();
-    }
-  }
-
-  expr(e: Expr, scope: FileScope): Value | undefined {
+  expr(e: Expr, scope: S): Value | undefined {
     switch (e.kind) {
       case "number":
         return { t: "num", v: e.value, span: e.span };
@@ -192,58 +117,12 @@ export class Evaluator {
     }
   }
 
-  private typeError(message: string, span: Span): undefined {
+  protected typeError(message: string, span: Span): undefined {
     this.bag.report(D.typeMismatch, [message], span);
     return undefined;
   }
 
-  private ref(e: Extract<Expr, { kind: "ref" }>, scope: FileScope): Value | undefined {
-    const first = e.path[0]!.text;
-    if (e.path.length === 1) {
-      if (this.tree.params.has(first)) {
-        this.usedParams.add(first);
-        const v = this.param(first);
-        // A value from an override (--set, --params, a sweep axis) keeps its own position, so that a
-        // bad value is reported where it was written (e.g. the YAML line), not at every use.
-        if (v && this.tree.params.get(first)!.override) return v;
-        return v ? { ...v, span: e.span } : undefined;
-      }
-      const fileParam = scope.params.get(first);
-      if (fileParam) {
-        const v = this.guard(`parameter ${first}`, fileParam.span, () => this.expr(fileParam.value, scope));
-        return v ? { ...v, span: e.span } : undefined;
-      }
-      // A top-level setting of the experiment (`seed`, `batch`) can be read by its name.
-      const top = this.tree.root.entries.get(first);
-      if (top && top.kind === "attr") {
-        const v = this.attr(top);
-        return v ? { ...v, span: e.span } : undefined;
-      }
-      // Any other bare name is a symbol: a role, an enum value (`hinge`, `adam`).
-      return { t: "sym", name: first, span: e.span };
-    }
-    const segs = e.path.map((n) => n.text);
-    const found = lookup(this.tree.root, segs);
-    if (!found) {
-      const parent = segs.slice(0, -1);
-      const hint = didYouMean(segs[segs.length - 1]!, keysAt(this.tree.root, parent));
-      this.bag.report(D.unknownName, [`'${joinPath(e.path)}'`], e.span, hint ? { hint } : undefined);
-      return undefined;
-    }
-    if (found.node.kind === "block") {
-      this.bag.report(D.wrongValueKind, [`'${joinPath(e.path)}'`, "a value", "a block"], e.span);
-      return undefined;
-    }
-    const v = this.attr(found.node);
-    if (!v) return undefined;
-    if (found.rest.length === 0) return { ...v, span: e.span };
-    // Into a call's arguments: discriminator.d.t.low
-    if (v.t === "call" && found.rest.length === 1 && v.args.has(found.rest[0]!)) return { ...v.args.get(found.rest[0]!)!, span: e.span };
-    this.bag.report(D.unknownName, [`'${joinPath(e.path)}'`], e.span);
-    return undefined;
-  }
-
-  private call(e: Extract<Expr, { kind: "call" }>, scope: FileScope): Value | undefined {
+  private call(e: Extract<Expr, { kind: "call" }>, scope: S): Value | undefined {
     const name = joinPath(e.callee);
     const spec = FUNCTIONS[name];
     if (!spec) {
@@ -340,11 +219,145 @@ export class Evaluator {
     return { t: "num", v: r, span };
   }
 
-  private binary(e: Extract<Expr, { kind: "binary" }>, scope: FileScope): Value | undefined {
+  private binary(e: Extract<Expr, { kind: "binary" }>, scope: S): Value | undefined {
     const l = this.expr(e.left, scope);
     const r = this.expr(e.right, scope);
     if (!l || !r) return undefined;
     return binaryOp(e.op, l, r, e.span, this.bag);
+  }}
+
+/** Expressions of an experiment: names are its parameters, file parameters and settings. */
+export class Evaluator extends ExprEvaluator<FileScope> {
+  private paramCache = new Map<string, Value | undefined>();
+  private attrCache = new Map<TAttr, Value | undefined>();
+  private stack: string[] = [];
+  /** Parameters that some expression read (for the unused-parameter warning). */
+  readonly usedParams = new Set<string>();
+
+  constructor(
+    private readonly tree: ExperimentTree,
+    bag: DiagnosticBag,
+  ) {
+    super(bag);
+  }
+
+  param(name: string): Value | undefined {
+    if (this.paramCache.has(name)) return this.paramCache.get(name);
+    const p = this.tree.params.get(name)!;
+    const v = this.guard(`parameter ${name}`, p.decl.name.span, () => this.paramValue(name, p));
+    this.paramCache.set(name, v);
+    return v;
+  }
+
+  private paramValue(name: string, p: TParam): Value | undefined {
+    // A type error points at the value: the override's, or the declaration's `= ...` expression.
+    const src = p.override ?? { expr: p.decl.value, scope: p.scope, span: p.decl.value.span };
+    const v = this.expr(src.expr, src.scope);
+    if (v && p.decl.type) {
+      const type = p.decl.type.text;
+      const ok =
+        (type === "number" && v.t === "num") ||
+        (type === "int" && v.t === "num" && Number.isInteger(v.v)) ||
+        (type === "bool" && v.t === "bool") ||
+        (type === "string" && v.t === "str") ||
+        !["number", "int", "bool", "string"].includes(type);
+      // An unknown type name is reported once per experiment by program.ts, read or not.
+      if (!ok) {
+        this.bag.report(D.paramType, [name, type, describeValue(v)], src.span, {
+          notes: p.override ? [{ message: `${name} is declared here`, span: p.decl.span }] : [],
+        });
+        return undefined;
+      }
+    }
+    return v;
+  }
+
+  attr(a: TAttr): Value | undefined {
+    if (this.attrCache.has(a)) return this.attrCache.get(a);
+    const v = this.guard(a.name, a.span, () => {
+      const base = this.expr(a.expr, a.scope);
+      if (!base || a.argEdits.size === 0) return base;
+      if (base.t !== "call") {
+        const [first] = [...a.argEdits.values()];
+        this.bag.report(D.unknownOverride, [`${a.name}.${[...a.argEdits.keys()][0]}`, `${a.name} is ${describeValue(base)}, which has no arguments`], first!.span);
+        return base;
+      }
+      const args = new Map(base.args);
+      for (const [k, edit] of a.argEdits) {
+        const spec = FUNCTIONS[base.name]!;
+        if (!spec.params.some((p) => p.name === k)) {
+          const hint = didYouMean(k, spec.params.map((p) => p.name));
+          this.bag.report(D.badArguments, [`${base.name}() has no argument '${k}'`], edit.span, hint ? { hint } : undefined);
+          continue;
+        }
+        const ev = this.expr(edit.expr, edit.scope);
+        if (ev) args.set(k, ev);
+      }
+      return { ...base, args };
+    });
+    this.attrCache.set(a, v);
+    return v;
+  }
+
+  private guard(key: string, span: Span, f: () => Value | undefined): Value | undefined {
+    const at = this.stack.indexOf(key);
+    if (at >= 0) {
+      const cycle = [...this.stack.slice(at), key].join(" -> ");
+      this.bag.report(D.referenceCycle, [key, cycle], span);
+      return undefined;
+    }
+    this.stack.push(key);
+    try {
+      return f();
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  protected ref(e: Extract<Expr, { kind: "ref" }>, scope: FileScope): Value | undefined {
+    const first = e.path[0]!.text;
+    if (e.path.length === 1) {
+      if (this.tree.params.has(first)) {
+        this.usedParams.add(first);
+        const v = this.param(first);
+        // A value from an override (--set, --params, a sweep axis) keeps its own position, so that a
+        // bad value is reported where it was written (e.g. the YAML line), not at every use.
+        if (v && this.tree.params.get(first)!.override) return v;
+        return v ? { ...v, span: e.span } : undefined;
+      }
+      const fileParam = scope.params.get(first);
+      if (fileParam) {
+        const v = this.guard(`parameter ${first}`, fileParam.span, () => this.expr(fileParam.value, scope));
+        return v ? { ...v, span: e.span } : undefined;
+      }
+      // A top-level setting of the experiment (`seed`, `batch`) can be read by its name.
+      const top = this.tree.root.entries.get(first);
+      if (top && top.kind === "attr") {
+        const v = this.attr(top);
+        return v ? { ...v, span: e.span } : undefined;
+      }
+      // Any other bare name is a symbol: a role, an enum value (`hinge`, `adam`).
+      return { t: "sym", name: first, span: e.span };
+    }
+    const segs = e.path.map((n) => n.text);
+    const found = lookup(this.tree.root, segs);
+    if (!found) {
+      const parent = segs.slice(0, -1);
+      const hint = didYouMean(segs[segs.length - 1]!, keysAt(this.tree.root, parent));
+      this.bag.report(D.unknownName, [`'${joinPath(e.path)}'`], e.span, hint ? { hint } : undefined);
+      return undefined;
+    }
+    if (found.node.kind === "block") {
+      this.bag.report(D.wrongValueKind, [`'${joinPath(e.path)}'`, "a value", "a block"], e.span);
+      return undefined;
+    }
+    const v = this.attr(found.node);
+    if (!v) return undefined;
+    if (found.rest.length === 0) return { ...v, span: e.span };
+    // Into a call's arguments: discriminator.d.t.low
+    if (v.t === "call" && found.rest.length === 1 && v.args.has(found.rest[0]!)) return { ...v.args.get(found.rest[0]!)!, span: e.span };
+    this.bag.report(D.unknownName, [`'${joinPath(e.path)}'`], e.span);
+    return undefined;
   }
 }
 

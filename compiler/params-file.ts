@@ -3,8 +3,8 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { Expr, Span } from "./syntax/ast.js";
 import { D, type DiagnosticBag } from "./diagnostics/diagnostic.js";
-import type { Override } from "./program.js";
-import { parseExprText } from "./program.js";
+import type { Override } from "./build.js";
+import { parseExprText } from "./build.js";
 
 export function readParamsFile(path: string, text: string, bag: DiagnosticBag): Override[] {
   const lc = new LineCounter();

@@ -4,10 +4,12 @@ import type { Block, Expr, Span, SweepDecl } from "./syntax/ast.js";
 import { joinPath } from "./syntax/ast.js";
 import { D, type DiagnosticBag } from "./diagnostics/diagnostic.js";
 import { didYouMean } from "./diagnostics/suggest.js";
-import { binaryOp, describeValue, Evaluator, formatNumber, valueToJson, type Value } from "./eval.js";
+import { describeValue, Evaluator, ExprEvaluator, formatNumber, valueToJson, type Value } from "./eval.js";
 import { cloneTree, mergeEntries, type FileScope } from "./tree.js";
 import type { Plan } from "./plan/schema.js";
-import { applyOverrides, buildTree, planFromTree, type Override, type Program } from "./program.js";
+import type { Program } from "./load.js";
+import { applyOverrides, buildTree, type Override } from "./build.js";
+import { planFromTree } from "./emit.js";
 
 export interface SweepMember {
   index: number;
@@ -311,42 +313,27 @@ function filterValue(e: Expr, m: Member, axes: Map<string, Axis>, bag: Diagnosti
   return v.v;
 }
 
-function evalFilter(e: Expr, m: Member, axes: Map<string, Axis>, bag: DiagnosticBag): Value | undefined {
-  switch (e.kind) {
-    case "number":
-      return { t: "num", v: e.value, span: e.span };
-    case "string":
-      return { t: "str", v: e.value, span: e.span };
-    case "bool":
-      return { t: "bool", v: e.value, span: e.span };
-    case "none":
-      return { t: "none", span: e.span };
-    case "paren":
-      return evalFilter(e.inner, m, axes, bag);
-    case "ref": {
-      const name = joinPath(e.path);
-      const a = m.find((x) => x.axis === name);
-      if (a) return a.value ?? { t: "sym", name: a.label, span: e.span };
-      if (axes.has(name)) return { t: "none", span: e.span };
-      // Other bare names compare as symbols (`ablation != no_priming`).
-      if (e.path.length === 1) return { t: "sym", name, span: e.span };
-      bag.report(D.unknownAxis, [`'${name}'`], e.span);
-      return undefined;
-    }
-    case "unary": {
-      const v = evalFilter(e.operand, m, axes, bag);
-      if (!v) return undefined;
-      if (e.op === "not") return v.t === "bool" ? { t: "bool", v: !v.v, span: e.span } : (bag.report(D.typeMismatch, ["'not' needs true or false"], e.span), undefined);
-      return v.t === "num" ? { t: "num", v: -v.v, span: e.span } : (bag.report(D.typeMismatch, ["'-' needs a number"], e.span), undefined);
-    }
-    case "binary": {
-      const l = evalFilter(e.left, m, axes, bag);
-      const r = evalFilter(e.right, m, axes, bag);
-      if (!l || !r) return undefined;
-      return binaryOp(e.op, l, r, e.span, bag);
-    }
-    default:
-      bag.report(D.badMembers, ["a where filter compares axes with numbers and names"], e.span);
-      return undefined;
+/** A `where` filter: names are the member's axes (a label compares as a symbol); the rest is the language's expressions. */
+class FilterEvaluator extends ExprEvaluator<Member> {
+  constructor(
+    private readonly axes: Map<string, Axis>,
+    bag: DiagnosticBag,
+  ) {
+    super(bag);
   }
+
+  protected ref(e: Extract<Expr, { kind: "ref" }>, m: Member): Value | undefined {
+    const name = joinPath(e.path);
+    const a = m.find((x) => x.axis === name);
+    if (a) return a.value ?? { t: "sym", name: a.label, span: e.span };
+    if (this.axes.has(name)) return { t: "none", span: e.span };
+    // Other bare names compare as symbols (`ablation != no_priming`).
+    if (e.path.length === 1) return { t: "sym", name, span: e.span };
+    this.bag.report(D.unknownAxis, [`'${name}'`], e.span);
+    return undefined;
+  }
+}
+
+function evalFilter(e: Expr, m: Member, axes: Map<string, Axis>, bag: DiagnosticBag): Value | undefined {
+  return new FilterEvaluator(axes, bag).expr(e, m);
 }

@@ -42,9 +42,9 @@ const bundle = await rollup({
   // The entry file may export more than main.js does (what the params-file chunk needs from it).
   preserveEntrySignatures: "allow-extension",
   external: (id) => id.startsWith("node:") || builtinModules.includes(id) || id === "yaml" || RUNTIME_COMMANDS.has(id),
-  onwarn(warning, warn) {
-    // program.js <-> sweep.js import each other (functions only, used after both have loaded).
-    if (warning.code !== "CIRCULAR_DEPENDENCY") warn(warning);
+  onwarn(warning) {
+    // Any warning (an import cycle, a missing export) is a build error: the bundle must be clean.
+    throw new Error(`bundle-cli: ${warning.code}: ${warning.message}`);
   },
   plugins: [
     {

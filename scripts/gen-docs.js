@@ -12,7 +12,8 @@ import { planJsonSchema } from "../dist/compiler/plan/schema.js";
 import { D } from "../dist/compiler/diagnostics/catalog.js";
 import { DiagnosticBag } from "../dist/compiler/diagnostics/diagnostic.js";
 import { renderHuman } from "../dist/compiler/diagnostics/render.js";
-import { compileFile, parseSetOverride } from "../dist/compiler/program.js";
+import { compileFile } from "../dist/compiler/program.js";
+import { parseSetOverride } from "../dist/compiler/build.js";
 import { readParamsFile } from "../dist/compiler/params-file.js";
 import { parsePlan } from "../dist/compiler/plan-file.js";
 // The minimal valid experiment the tests use, as the base of the tool-made examples.

@@ -37,6 +37,7 @@ const rules: { layer: string; forbid: RegExp; why: string; typesAllowed?: boolea
   { layer: "runtime/sweep/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|tui|sinks|report)\/)/, why: "sweeps run plans through the engine; the CLI and views sit above them" },
   { layer: "runtime/report/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|tui|sinks)\/)/, why: "reports read run folders; the CLI sits above them" },
   { layer: "runtime/tui/", forbid: /^(compiler\/(?!plan\/)|runtime\/(cli|report)\/|@tensorflow)/, why: "views listen to events", typesAllowed: true },
+  { layer: "runtime/tui/", forbid: /^runtime\/engine\/io\//, why: "views receive events and snapshots; reading run folders is storage's job", typesAllowed: false },
 ];
 
 test("imports point the way of the layers", () => {
@@ -54,6 +55,32 @@ test("imports point the way of the layers", () => {
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test("no import cycles among the project's modules (value imports)", () => {
+  const graph = new Map<string, string[]>();
+  for (const dir of ["grammar", "compiler", "runtime"]) {
+    for (const file of sources(dir)) {
+      const from = file.replace(/\.tsx?$/, "");
+      graph.set(from, imports(file).filter((i) => !i.typeOnly && i.spec.startsWith(".")).map((i) => target(file, i.spec)));
+    }
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (n: string): void => {
+    state.set(n, "open");
+    path.push(n);
+    for (const m of graph.get(n) ?? []) {
+      if (!graph.has(m)) continue;
+      if (state.get(m) === "open") cycles.push([...path.slice(path.indexOf(m)), m].join(" -> "));
+      else if (!state.has(m)) visit(m);
+    }
+    path.pop();
+    state.set(n, "done");
+  };
+  for (const n of graph.keys()) if (!state.has(n)) visit(n);
+  assert.deepEqual(cycles, []);
 });
 
 test("the check/compile path does not load tfjs, React or Ink", () => {

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
-import { compileFile, type CompileResult, type Host } from "../compiler/program.js";
+import { compileFile, type CompileResult } from "../compiler/program.js";
+import type { Host } from "../compiler/load.js";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import type { SpritesSettings } from "../runtime/engine/world/sprites.js";
 import { readSafetensors } from "../runtime/engine/io/safetensors.js";

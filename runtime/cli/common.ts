@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { DiagnosticBag, type Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import { renderHuman, renderJson } from "../../compiler/diagnostics/render.js";
-import { compileFile, parseSetOverride, unreadableReason, type CompileResult, type Override } from "../../compiler/program.js";
+import { compileFile, type CompileResult } from "../../compiler/program.js";
+import { parseSetOverride, type Override } from "../../compiler/build.js";
+import { unreadableReason } from "../../compiler/load.js";
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { Plan } from "../../compiler/plan/schema.js";
 import { UsageError } from "./errors.js";

@@ -6,7 +6,8 @@ import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { formatExpr, formatText, parseSource } from "../../compiler/format.js";
-import { compileFile, type CompileResult, type Host } from "../../compiler/program.js";
+import { compileFile, type CompileResult } from "../../compiler/program.js";
+import type { Host } from "../../compiler/load.js";
 import { tokenize } from "../../grammar/index.js";
 import { memoryHost, MINIMAL, repoRoot, vpaeFiles } from "../helpers.js";
 

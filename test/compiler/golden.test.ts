@@ -9,7 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { compileFile, type CompileResult, type Host } from "../../compiler/program.js";
+import { compileFile, type CompileResult } from "../../compiler/program.js";
+import type { Host } from "../../compiler/load.js";
 import { repoRoot, vpaeFiles } from "../helpers.js";
 
 const EXPERIMENTS = "experiments";

@@ -21,7 +21,7 @@ export async function runWatch(argv: string[], io: Io): Promise<number> {
   const sweep = await sweepFolder(args.positionals[0]!, option(args, "runs-dir") ?? "runs");
   if (sweep) return watchSweep(sweep, args, io, interval);
   const { resolveRun } = await import("../../engine/io/run-dir.js");
-  const { followRun } = await import("../../tui/follow.js");
+  const { followRun } = await import("../../engine/io/follow-run.js");
   const { IoError } = await import("../../engine/io/errors.js");
   let follower;
   let dir: string;

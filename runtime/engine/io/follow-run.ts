@@ -1,13 +1,14 @@
-// Reads a run directory as a stream of run events, for `vpae watch`: the plan and manifest give the
+// Reads a run directory as a stream of run events, the same events a live run sends its views: `vpae
+// watch` hands them to the TUI, which never reads run folders itself. The plan and manifest give the
 // header, phases, evaluations and status; metrics.jsonl gives one step event per line. Polls for new
 // lines and manifest changes until the run ends, so it works on a run started elsewhere (any sink).
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { RunEvent } from "../engine/events.js";
-import { equilibriumReferences } from "../engine/equilibrium.js";
-import { readManifestIfAny, type Manifest } from "../engine/io/manifest.js";
-import { METRICS_FILE, readRunPlan } from "../engine/io/run-dir.js";
-import type { Plan } from "../../compiler/plan/schema.js";
+import type { RunEvent } from "../events.js";
+import { equilibriumReferences } from "../equilibrium.js";
+import { readManifestIfAny, type Manifest } from "./manifest.js";
+import { METRICS_FILE, readRunPlan } from "./run-dir.js";
+import type { Plan } from "../../../compiler/plan/schema.js";
 
 export interface Follower {
   /** Reads what is new and emits its events; returns false once the run has ended and all is read. */
