@@ -11,8 +11,6 @@ import { trainedRole } from "./plan/roles.js";
 import { LOSSES, readsTeacher } from "./plan/kinds.js";
 import { estimatePhase, formatBytes, hardwareOf } from "./estimate.js";
 
-export { trainedRole };
-
 /** The span recorded for a pointer, or for its nearest recorded ancestor. */
 export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback?: Span): Span | undefined {
   let p = pointer;

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { fromRoot } from "./helpers.js";
 import { D } from "../compiler/diagnostics/catalog.js";
+import { FUNCTIONS } from "../compiler/functions.js";
 import { caseNames, readCase } from "./compiler/diagnostics/expectations.js";
 
 interface GenDocs {
@@ -56,7 +57,6 @@ const NOT_FROM_VPAE: Record<string, string> = {
   VPAE3005: "a --params YAML file (tested in test/compiler/overrides.test.ts)",
   VPAE5001: "a file named on the command line that cannot be read (tested in test/cli/errors.test.ts)",
   VPAE5002: "the syntax of a --set option (tested in test/compiler/overrides.test.ts)",
-  VPAE5003: "no code path reports it in this version (vpae compile uses a usage error for several experiments)",
 };
 
 test("every catalogued code has a case in the diagnostics suite, except the ones listed with a reason", () => {
@@ -68,4 +68,19 @@ test("every catalogued code has a case in the diagnostics suite, except the ones
     assert.ok(codes.includes(c), `${c} is listed as not producible but is not in the catalog`);
     assert.ok(!covered.has(c), `${c} has a case after all: remove it from NOT_FROM_VPAE`);
   }
+});
+
+test("docs/language.md §9 shows every function with the parameters and defaults of compiler/functions.ts", () => {
+  const md = readFileSync(fromRoot("docs", "language.md"), "utf8");
+  const section = md.slice(md.indexOf("## 9. Functions"), md.indexOf("## 10."));
+  const missing: string[] = [];
+  for (const [name, spec] of Object.entries(FUNCTIONS)) {
+    if (spec.variadic) {
+      if (!section.includes(`\`${name}(a, b, ...)\``)) missing.push(`${name}(a, b, ...)`);
+      continue;
+    }
+    const signature = `${name}(${spec.params.map((p) => (p.default === undefined ? p.name : `${p.name} = ${String(p.default)}`)).join(", ")})`;
+    if (!section.includes(`\`${signature}\``)) missing.push(signature);
+  }
+  assert.deepEqual(missing, []);
 });

@@ -112,7 +112,8 @@ export const D = {
   // ---- 5xxx command line ----
   fileNotFound: e("VPAE5001", "cannot read {0}", "A file named on the command line (a .vpae source, a plan or a `--params` file) could not be read: it does not exist, it is a directory, or it is not readable. Relative paths start at the current directory; the hint says which problem it is."),
   badSetSyntax: e("VPAE5002", "--set expects path=value, got {0}", "For example `--set lr=2e-6` or `--set phase.priming.steps=100`."),
-  ambiguousExperiment: e("VPAE5003", "{0}", "The file declares several experiments; name one with `--experiment NAME`."),
+  // Retired: `vpae compile` of a file with several experiments asks for `--experiment` with a usage error (exit 2).
+  ambiguousExperiment: { ...e("VPAE5003", "{0}", "The file declares several experiments; name one with `--experiment NAME`."), deprecated: true },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticKey = keyof typeof D;

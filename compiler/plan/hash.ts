@@ -84,9 +84,6 @@ export function phaseChain(plan: Pick<Plan, "world" | "teacher" | "student" | "f
   return { context, phases };
 }
 
-export function phaseHashes(plan: Parameters<typeof phaseChain>[0]): string[] {
-  return phaseChain(plan).phases;
-}
 
 const CHAINED = ["world", "teacher", "student", "seed", "phases"] as const;
 
@@ -102,6 +99,3 @@ export function planHash(plan: Omit<Plan, "hash"> | Plan, chain = phaseChain(pla
   return sha256(`${canonicalJson(rest)}|${chain.context}|${chain.phases.join(",")}`);
 }
 
-export function shortHash(h: string): string {
-  return h.slice(0, 12);
-}

@@ -116,7 +116,7 @@ export const Teacher = Obj({
   arch: Architecture,
   init: T.Union([Obj({ kind: T.Literal("scratch") }), Obj({ kind: T.Literal("checkpoint"), path: T.String({ minLength: 1 }) })]),
   sampler: Sampler,
-  condDropout: Num({ minimum: 0, maximum: 1, description: "Probability of dropping prompt and image in training (for CFG)." }),
+  condDropout: Num({ minimum: 0, maximum: 1, description: "Probability of replacing the prompt by the null prompt in training (for CFG); the image condition is always kept." }),
 });
 export const Student = Obj({
   init: Enum(K.STUDENT_INITS),

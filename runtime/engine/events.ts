@@ -2,7 +2,7 @@
 // terminal UI only listen (they never import tfjs).
 
 export interface StepStats {
-  /** Loss terms by name, as plain numbers (read back at log intervals only). */
+  /** Loss terms by name, as plain numbers (read back from the backend after every update). */
   losses: Record<string, number>;
   /** Diagnostics: grad norms per role, output statistics, learning rates... */
   stats: Record<string, number>;

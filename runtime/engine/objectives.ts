@@ -109,7 +109,11 @@ export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt:
   return { losses, stats, histograms };
 }
 
-/** Identity in value, no gradient: a fresh tensor from the values (one read-back). */
+/**
+ * Identity in value, no gradient: a fresh tensor made from the values, so the tape is cut and no
+ * backward pass runs through what produced x (a zero-gradient op would still run one). It reads the
+ * values back to the CPU: a synchronisation on GPU backends.
+ */
 function detach<T extends tf.Tensor>(x: T): T {
   return tf.tensor(x.dataSync(), x.shape, "float32") as T;
 }

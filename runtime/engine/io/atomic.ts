@@ -7,11 +7,6 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { basename, dirname, join } from "node:path";
 import { guard } from "./errors.js";
 
-/** Whether a file name is one of the temp files writeFileAtomic leaves behind when interrupted. */
-export function isTempName(name: string): boolean {
-  return name.startsWith(".") && name.endsWith(".tmp");
-}
-
 function writeAll(fd: number, data: Uint8Array): void {
   let done = 0;
   while (done < data.length) done += writeSync(fd, data, done, data.length - done);

@@ -9,7 +9,8 @@
 //              sincos: a fixed 3-D sin-cos table added to the tokens; learned: a table initialised to it
 //   prompt     two paths: (1) a per-(prompt, token frame) table (std 1) added to every token of that
 //              frame; (2) a prompt table (std 1) added to the time embedding, which drives adaLN.
-//              The calibration probes found a net that saw the prompt only through adaLN ignored it.
+//              (In the probes run when the project started, a net that saw the prompt only through
+//              adaLN learned to ignore it.)
 //   time       sinusoid of 1000 t (256 dims) -> linear -> SiLU -> linear
 //   blocks     pre-LN self-attention over all tokens + MLP (SiLU), each branch modulated (shift, scale)
 //              and gated by adaLN-Zero: per block SiLU(cond) -> linear to 6 vectors, zero-initialised
@@ -394,7 +395,7 @@ export class Dit {
  * x0 and velocity from the network output, for x_t = (1 - t) x0 + t eps and v = eps - x0:
  *   x0 prediction:       x0 = out,             v = (x_t - x0) / max(t, minT)
  *   velocity prediction: v = out,              x0 = x_t - t v
- * t: [B]. minT bounds the division near t = 0 (the calibration probes clamped at 0.05 to 0.3).
+ * t: [B]. minT bounds the division near t = 0 (the project's early probes clamped at 0.05 to 0.3).
  */
 export function toX0AndVelocity(
   out: tf.Tensor5D,
