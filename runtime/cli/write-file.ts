@@ -1,9 +1,11 @@
-// Atomic writes of the compiler commands' outputs (`compile -o`, `fmt --write`): a temporary file in the
-// same folder, fsync, rename. A crash never leaves half a file, and a failed write leaves no temporary
-// file behind. Folders are not created: a missing one is the user's to make (a typo in -o should not
-// silently make a tree of folders).
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+// The compiler commands' output files (`compile -o`, `fmt --write`): the checks a command line needs
+// (a folder given where a file was meant, a missing folder) and then the engine's atomic write
+// (runtime/engine/io/atomic.ts). Folders are not created: a missing one is the user's to make (a typo in
+// -o should not silently make a tree of folders).
+import { statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { writeFileAtomic as writeAtomic } from "../engine/io/atomic.js";
+import { IoError } from "../engine/io/errors.js";
 import { UsageError } from "./errors.js";
 
 /** A file that could not be written, with the reason (not a bug: exit 1). */
@@ -42,23 +44,11 @@ export function writeFileAtomic(path: string, text: string, option = "-o"): void
     if (err instanceof OutputError) throw err;
     throw new OutputError(`cannot write ${path}: the folder ${dir} does not exist`, "create it first; vpae does not create folders for an output file");
   }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeAtomic(path, text, { createFolder: false });
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    const code = (err as NodeJS.ErrnoException).code ?? "";
-    throw new OutputError(`cannot write ${path}: ${REASONS[code] ?? (err instanceof Error ? err.message : String(err))}`);
+    const cause = err instanceof IoError ? err.cause : err;
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? "";
+    throw new OutputError(`cannot write ${path}: ${REASONS[code] ?? (cause instanceof Error ? cause.message : String(cause))}`);
   }
 }

@@ -30,12 +30,15 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Replaces `path` with `data` atomically (see the top of the file). Failures are IoErrors about `path`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Replaces `path` with `data` atomically (see the top of the file). Failures are IoErrors about `path`
+ * (the operating system's error is their cause). The folder is created unless `createFolder` is false.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { createFolder?: boolean } = {}): void {
   const dir = dirname(path);
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   guard(path, "cannot write", () => {
-    mkdirSync(dir, { recursive: true });
+    if (options.createFolder !== false) mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
     const fd = openSync(tmp, "wx");
     try {
