@@ -15,7 +15,7 @@ import { scoreClips, type Scores } from "./eval/metrics.js";
 import { IoError } from "./io/errors.js";
 import { readSafetensors } from "./io/safetensors.js";
 import { initParams } from "./model/dit.js";
-import { writeGridGif } from "./world/export.js";
+import { writeGridGif } from "./io/pictures.js";
 
 /** Sampler for an NFE count: the model's own sampler when it has that NFE, else that many plain Euler steps. */
 export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; guidance: number } {
