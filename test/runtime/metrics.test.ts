@@ -6,7 +6,7 @@ import { SPRITES_WORLD } from "../helpers.js";
 import { Rng } from "../../runtime/engine/rng.js";
 import { createWorld, type SpritesClipTruth, type SpritesSettings, type SpritesWorld } from "../../runtime/engine/world/sprites.js";
 import type { WorldBatch } from "../../runtime/engine/world/types.js";
-import { METRIC_CONSTANTS, featureFd, frechetDistance, scoreClips, sqrtPsd, symmetricEigen, type Scores } from "../../runtime/engine/eval/metrics.js";
+import { METRIC_CONSTANTS, featureFd, frechetDistance, scoreClips, sqrtPsd, type Scores } from "../../runtime/engine/eval/metrics.js";
 
 const BASE: SpritesSettings = { ...SPRITES_WORLD, evalClips: 64 };
 
@@ -260,23 +260,6 @@ function randomSymmetric(n: number, seed: number): Float64Array {
     }
   return a;
 }
-
-test("Jacobi eigen-decomposition reconstructs a symmetric matrix, with orthonormal vectors", () => {
-  const n = 12;
-  const a = randomSymmetric(n, 1);
-  const { values, vectors } = symmetricEigen(a, n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      let rec = 0;
-      let dot = 0;
-      for (let k = 0; k < n; k++) {
-        rec += vectors[i * n + k]! * values[k]! * vectors[j * n + k]!;
-        dot += vectors[k * n + i]! * vectors[k * n + j]!;
-      }
-      assert.ok(Math.abs(rec - a[i * n + j]!) < 1e-9);
-      assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-9);
-    }
-});
 
 test("the PSD square root squares back to the matrix", () => {
   const n = 10;

@@ -6,6 +6,7 @@
 // batch.video: [n, frames, height, width, 3] in [-1, 1]. The real clip of the batch is one of the
 // valid futures; where the world leaves the future open (the speed of sprite 0, the motion of other
 // sprites) the scores accept every valid one.
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { SpritesWorld, mod, positionAt, shapeMask, type ShapeMask } from "../world/sprites.js";
 import type { ClipTruth, Rgb, World, WorldBatch } from "../world/types.js";
 
@@ -511,77 +512,22 @@ export function clipFeatures(video: Float32Array, at: number, frames: number, h:
   return out;
 }
 
-/** Eigen-decomposition of a symmetric matrix (cyclic Jacobi). Returns eigenvalues and column eigenvectors. */
-export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += m[i]! * m[i]!;
-  const tol = 1e-22 * Math.max(scale, 1e-300);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i * n + j]! * m[i * n + j]!;
-    if (off <= tol) break;
-    for (let p = 0; p < n; p++)
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const app = m[p * n + p]!;
-        const aqq = m[q * n + q]!;
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const mkp = m[k * n + p]!;
-          const mkq = m[k * n + q]!;
-          m[k * n + p] = c * mkp - s * mkq;
-          m[k * n + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const mpk = m[p * n + k]!;
-          const mqk = m[q * n + k]!;
-          m[p * n + k] = c * mpk - s * mqk;
-          m[q * n + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = m[i * n + i]!;
-  return { values, vectors: v };
+/** A row-major n x n array as a matrix. */
+function square(a: Float64Array, n: number): Matrix {
+  return new Matrix(Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n))));
+}
+
+/** Eigenvalues of a symmetric matrix, made exactly symmetric first (rounding can break it). */
+function symmetricEigenvalues(m: Matrix): number[] {
+  return new EigenvalueDecomposition(m.add(m.transpose()).mul(0.5), { assumeSymmetric: true }).realEigenvalues;
 }
 
 /** The symmetric square root of a symmetric positive semi-definite matrix (negative eigenvalues clipped). */
 export function sqrtPsd(a: Float64Array, n: number): Float64Array {
-  const { values, vectors } = symmetricEigen(a, n);
-  const out = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const s = Math.sqrt(Math.max(0, values[k]!));
-    if (s === 0) continue;
-    for (let i = 0; i < n; i++) {
-      const vi = vectors[i * n + k]! * s;
-      for (let j = 0; j < n; j++) out[i * n + j] += vi * vectors[j * n + k]!;
-    }
-  }
-  return out;
-}
-
-function matMul(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) {
-      const aik = a[i * n + k]!;
-      if (aik === 0) continue;
-      for (let j = 0; j < n; j++) out[i * n + j] += aik * b[k * n + j]!;
-    }
-  return out;
+  const e = new EigenvalueDecomposition(square(a, n), { assumeSymmetric: true });
+  const v = e.eigenvectorMatrix;
+  const root = v.mmul(Matrix.diag(e.realEigenvalues.map((x) => Math.sqrt(Math.max(0, x))))).mmul(v.transpose());
+  return Float64Array.from(root.to1DArray());
 }
 
 /**
@@ -606,17 +552,9 @@ export function frechetDistance(x: Float64Array[], y: Float64Array[], d: number)
   for (let j = 0; j < d; j++) dist += (a.mu[j]! - b.mu[j]!) ** 2;
   let trace = 0;
   for (let j = 0; j < d; j++) trace += a.cov[j * d + j]! + b.cov[j * d + j]!;
-  const ra = sqrtPsd(a.cov, d);
-  const inner = matMul(matMul(ra, b.cov, d), ra, d);
-  for (let i = 0; i < d; i++)
-    for (let j = i + 1; j < d; j++) {
-      const s = (inner[i * d + j]! + inner[j * d + i]!) / 2;
-      inner[i * d + j] = s;
-      inner[j * d + i] = s;
-    }
-  const { values } = symmetricEigen(inner, d);
+  const ra = square(sqrtPsd(a.cov, d), d);
   let cross = 0;
-  for (let j = 0; j < d; j++) cross += Math.sqrt(Math.max(0, values[j]!));
+  for (const v of symmetricEigenvalues(ra.mmul(square(b.cov, d)).mmul(ra))) cross += Math.sqrt(Math.max(0, v));
   return Math.max(0, dist + trace - 2 * cross);
 }
 
