@@ -36,8 +36,16 @@ function bundledCli() {
   return existsSync(loader) ? require(loader).loadBundledCli() : undefined;
 }
 
+// VPAE_LOAD=esm skips the bundle and VPAE_LOAD=bundle insists on it (the tests run the compiler
+// commands both ways and compare: test/cli/load-paths.test.ts).
+const load = process.env.VPAE_LOAD;
+
 (async () => {
-  const bundled = compilerCommand ? bundledCli() : undefined;
+  const bundled = compilerCommand && load !== "esm" ? bundledCli() : undefined;
+  if (compilerCommand && load === "bundle" && !bundled) {
+    process.stderr.write("vpae: VPAE_LOAD=bundle, but dist/vpae-compiler.cjs is missing or older than its modules: run `npm run build`.\n");
+    process.exit(3);
+  }
   const { main: run } = bundled ?? (await import(pathToFileURL(main).href));
   process.exitCode = await run(process.argv.slice(2));
   bundled?.saveCache();
