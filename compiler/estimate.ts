@@ -15,7 +15,8 @@
 // - the peak of a phase is the larger of its generator update and its critic updates (fake score,
 //   discriminator), which run one after the other.
 import type { Architecture, Discriminator, Phase, Plan } from "./plan/schema.js";
-import { fakeScoreParameterCount, headParameterCount } from "./plan/networks.js";
+import { fakeScoreParameterCount } from "./plan/networks.js";
+import { headParameterCount } from "./plan/heads.js";
 import { trainedRole } from "./plan/roles.js";
 import { readsTeacher } from "./plan/kinds.js";
 

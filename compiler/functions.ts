@@ -3,6 +3,8 @@
 // are evaluated at compile time; constructors (distributions, schedules, heads, ...) become call values
 // that lowering interprets by kind.
 
+import { HEAD_ARGS } from "./plan/heads.js";
+
 export interface ParamSpec {
   name: string;
   /** Absent: required. */
@@ -40,16 +42,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   // discriminator backbones
   ema: { params: [{ name: "of" }, { name: "decay" }], group: "backbone" },
   copy: { params: [{ name: "of" }], group: "backbone" },
-  // discriminator heads
-  conv: { params: [{ name: "width", default: 32 }], group: "head" },
-  cross_attention: {
-    params: [{ name: "queries", default: 4 }, { name: "width", default: 32 }, { name: "heads", default: 2 }],
-    group: "head",
-  },
-  semantic: {
-    params: [{ name: "queries", default: 4 }, { name: "width", default: 32 }, { name: "heads", default: 2 }, { name: "image", default: true }, { name: "prompt", default: true }],
-    group: "head",
-  },
+  // discriminator heads (their arguments: compiler/plan/heads.ts)
+  ...Object.fromEntries(
+    Object.entries(HEAD_ARGS).map(([kind, args]) => [kind, { params: Object.entries(args).map(([name, a]) => ({ name, default: a.default })), group: "head" as const }]),
+  ),
   // regularisers
   r1: { params: [{ name: "weight", default: 1 }], group: "regularizer" },
   approx_r1: { params: [{ name: "sigma", default: 0.01 }, { name: "weight", default: 1 }], group: "regularizer" },

@@ -8,6 +8,7 @@ import { BlockReader, expectChoice, expectNumber, type LowerContext } from "./re
 import type * as P from "./plan/schema.js";
 import * as K from "./plan/kinds.js";
 import { FUNCTIONS } from "./functions.js";
+import { HEAD_ARGS, HEAD_KINDS, headKind, makeHead, type HeadKind } from "./plan/heads.js";
 import { ditParameterCount } from "./plan/networks.js";
 import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
@@ -349,22 +350,24 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
   const tapsV = r.value("taps", `${pre}/taps`);
   if (tapsV && tapsV.t === "list") tapsV.items.forEach((it, j) => ctx.map.set(`${pre}/taps/${j}`, it.span));
 
-  // Without a head entry: the language's default head, semantic() with its documented defaults.
-  let head: P.Head = lowerHead(DEFAULT_HEAD, (k) => FUNCTIONS[DEFAULT_HEAD]!.params.find((p) => p.name === k)!.default as number | boolean);
+  // Without a head entry: the language's default head with its documented defaults.
+  let head = makeHead(DEFAULT_HEAD, (k) => FUNCTIONS[DEFAULT_HEAD]!.params.find((p) => p.name === k)!.default as number | boolean);
   const hv = r.value("head", `${pre}/head`);
   if (hv) {
     const c = call(hv);
-    if (c && K.isKind(K.HEAD_KINDS, c.name)) {
-      head = lowerHead(c.name, (k) => {
+    if (c && isHeadKind(c.name)) {
+      const args: Record<string, { type: "int" | "bool" }> = HEAD_ARGS[c.name];
+      head = makeHead(c.name, (k) => {
         const x = c.args.get(k)!;
-        if (typeof HEAD_ARG_TYPES[k] === "boolean") {
+        if (args[k]!.type === "bool") {
           if (x.t !== "bool") ctx.bag.report(D.wrongValueKind, [`${c.name}(${k})`, "true or false", describeValue(x)], x.span);
           return x.t === "bool" ? x.v : true;
         }
         return expectNumber(ctx, x, `${c.name}(${k})`, { int: true, min: 1 }) ?? 1;
       });
-    } else ctx.bag.report(D.wrongValueKind, ["head", `${K.HEAD_KINDS.slice(0, -1).map((h) => `${h}(...)`).join(", ")} or ${K.HEAD_KINDS.at(-1)}(...)`, describeValue(hv)], hv.span);
-    if (head.kind !== "conv" && head.width % head.heads !== 0) ctx.bag.report(D.badArchitecture, [`head width ${head.width} is not divisible by its ${head.heads} heads`], hv.span);
+      const problem = headKind(head).problem?.(head as never);
+      if (problem) ctx.bag.report(D.badArchitecture, [problem], hv.span);
+    } else ctx.bag.report(D.wrongValueKind, ["head", `${HEAD_KINDS.slice(0, -1).map((h) => `${h}(...)`).join(", ")} or ${HEAD_KINDS.at(-1)}(...)`, describeValue(hv)], hv.span);
   }
   const loss = r.choice("loss", `${pre}/loss`, K.ADVERSARIAL_LOSSES, "hinge") ?? "hinge";
   const tv = r.value("t", `${pre}/t`);
@@ -390,20 +393,11 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
 
 // ---- discriminator heads ----
 
-const DEFAULT_HEAD = "semantic" satisfies K.HeadKind;
-/** The type of every head argument (integers are sizes; booleans switch inputs on). */
-const HEAD_ARG_TYPES: Record<string, number | boolean> = { queries: 1, width: 1, heads: 1, image: true, prompt: true };
+/** The head a discriminator gets without a `head` entry (docs/language.md section 7.6). */
+const DEFAULT_HEAD: HeadKind = "semantic";
 
-/** A head of each kind from its arguments (functions.ts lists them with their defaults). */
-function lowerHead(kind: K.HeadKind, arg: (name: string) => number | boolean): P.Head {
-  const num = (k: string) => arg(k) as number;
-  const flag = (k: string) => arg(k) as boolean;
-  const heads: { [H in K.HeadKind]: () => Extract<P.Head, { kind: H }> } = {
-    conv: () => ({ kind: "conv", width: num("width") }),
-    cross_attention: () => ({ kind: "cross_attention", queries: num("queries"), width: num("width"), heads: num("heads") }),
-    semantic: () => ({ kind: "semantic", queries: num("queries"), width: num("width"), heads: num("heads"), image: flag("image"), prompt: flag("prompt") }),
-  };
-  return heads[kind]();
+function isHeadKind(name: string): name is HeadKind {
+  return (HEAD_KINDS as string[]).includes(name);
 }
 
 // ---- phases ----

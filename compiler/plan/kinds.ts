@@ -10,7 +10,7 @@ export const SPRITE_SHAPES = ["square", "disc", "cross", "triangle"] as const;
 export const BACKGROUNDS = ["flat", "gradient", "noise"] as const;
 export const SECOND_SPRITE_MOTIONS = ["free", "static", "none"] as const;
 
-// ---- networks ----
+// ---- networks (head kinds: heads.ts, each with its arguments and parameters) ----
 export const POSITIONS = ["rope3d", "sincos", "learned"] as const;
 export const PREDICTIONS = ["x0", "velocity"] as const;
 export const MODULATIONS = ["per_block", "shared"] as const;
@@ -18,8 +18,6 @@ export const STUDENT_INITS = ["teacher", "scratch"] as const;
 export const FAKE_SCORE_KINDS = ["lora", "copy"] as const;
 export const FAKE_SCORE_INITS = ["zero", "teacher"] as const;
 export const BACKBONE_KINDS = ["ema", "teacher", "copy", "fake_score"] as const;
-export const HEAD_KINDS = ["conv", "cross_attention", "semantic"] as const;
-export type HeadKind = (typeof HEAD_KINDS)[number];
 export const ADVERSARIAL_LOSSES = ["hinge", "non_saturating", "relativistic"] as const;
 
 // ---- training ----

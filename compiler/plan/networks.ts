@@ -4,11 +4,11 @@
 //
 //   DiT        the teacher / student / EMA / copies (docs/runtime.md describes the layers)
 //   LoRA       A [in, rank] and B [rank, out] on every attention and MLP projection of every block
-//   heads      the discriminator heads: tap projections, then per kind (conv, cross_attention, semantic)
+//   heads      the discriminator heads: compiler/plan/heads.ts, with the rest of each head kind
 //
 // Parts the runtime does not build yet (cross-attention to text, text embeddings, shared modulation:
 // compiler/plan/support.ts lists them) are still described, so paper-scale plans are counted right.
-import type { Architecture, Discriminator, FakeScore, Head, World } from "./schema.js";
+import type { Architecture, FakeScore, World } from "./schema.js";
 
 /** How a parameter starts: zeros, normal(0, std), or the fixed 3-D sin-cos table (learned positions). */
 export type ParamInit = { readonly kind: "zeros" } | { readonly kind: "normal"; readonly std: number } | { readonly kind: "sincos" };
@@ -97,7 +97,12 @@ export function ditGeometry(d: DitDims): DitGeometry {
 }
 
 /** Builds specs with a `lin(name, in, out, init)` helper: weight `<name>.w` [in, out] and zero bias `<name>.b`. */
-function specList(): { specs: ParamSpec[]; lin: (name: string, fanIn: number, fanOut: number, init: ParamInit) => void } {
+export interface SpecList {
+  specs: ParamSpec[];
+  lin: (name: string, fanIn: number, fanOut: number, init: ParamInit) => void;
+}
+
+export function specList(): SpecList {
   const specs: ParamSpec[] = [];
   const lin = (name: string, fanIn: number, fanOut: number, init: ParamInit) => {
     specs.push({ name: `${name}.w`, shape: [fanIn, fanOut], init }, { name: `${name}.b`, shape: [fanOut], init: ZEROS });
@@ -106,11 +111,11 @@ function specList(): { specs: ParamSpec[]; lin: (name: string, fanIn: number, fa
 }
 
 const ZEROS: ParamInit = { kind: "zeros" };
-const normal = (std: number): ParamInit => ({ kind: "normal", std });
+export const normal = (std: number): ParamInit => ({ kind: "normal", std });
 const xavier = (fanIn: number, fanOut: number): ParamInit => normal(Math.sqrt(2 / (fanIn + fanOut)));
 const lecun = (fanIn: number): ParamInit => normal(Math.sqrt(1 / fanIn));
 /** The same scale written 1 / sqrt(fanIn), as the heads and LoRA always drew it (it can differ from `lecun` in the last bit). */
-const invSqrt = (fanIn: number): ParamInit => normal(1 / Math.sqrt(fanIn));
+export const invSqrt = (fanIn: number): ParamInit => normal(1 / Math.sqrt(fanIn));
 
 /** The linear layers of each block that LoRA adapts, by their name inside the block. */
 export const LORA_LAYERS = ["attn.qkv", "attn.out", "mlp.fc1", "mlp.fc2"] as const;
@@ -176,56 +181,6 @@ export function loraParams(dit: readonly ParamSpec[], rank: number): ParamSpec[]
   });
 }
 
-// ---- discriminator heads ----
-
-/** What a head's parameters depend on. */
-export interface HeadDims {
-  head: Head;
-  /** Width of the backbone's hidden states. */
-  width: number;
-  /** Number of tapped layers. */
-  taps: number;
-  /** Pixels x channels of the condition image (the semantic head embeds it). */
-  imageSize: number;
-  /** Prompt classes; the class `promptClasses` is the null prompt. */
-  promptClasses: number;
-}
-
-export function headDims(head: Head, taps: number, dit: DitDims): HeadDims {
-  return { head, width: dit.arch.width, taps, imageSize: dit.height * dit.width * dit.channels, promptClasses: dit.promptClasses };
-}
-
-/** Layers of each head kind after the tap projections, in checkpoint order. */
-const HEAD_LAYERS: { [K in Head["kind"]]: (d: HeadDims & { head: Extract<Head, { kind: K }> }, p: ReturnType<typeof specList>) => void } = {
-  conv: (d, { lin }) => lin("mlp", d.head.width, d.head.width, invSqrt(d.head.width)),
-  cross_attention: (d, p) => {
-    p.specs.push({ name: "queries", shape: [d.head.queries, d.head.width], init: normal(1) });
-    attentionLayers(d.head.width, "cross", p);
-  },
-  semantic: (d, p) => {
-    const hw = d.head.width;
-    p.specs.push({ name: "queries", shape: [d.head.queries, hw], init: normal(1) });
-    if (d.head.image) p.lin("image", d.imageSize, hw, invSqrt(d.imageSize));
-    if (d.head.prompt) p.specs.push({ name: "prompt", shape: [d.promptClasses + 1, hw], init: normal(1) });
-    for (const x of ["q", "k", "v", "o"]) p.lin(`self.${x}`, hw, hw, invSqrt(hw));
-    attentionLayers(hw, "cross", p);
-  },
-};
-
-function attentionLayers(hw: number, prefix: string, p: ReturnType<typeof specList>): void {
-  for (const x of ["q", "k", "v", "o"]) p.lin(`${prefix}.${x}`, hw, hw, invSqrt(hw));
-  p.lin("mlp", hw, hw, invSqrt(hw));
-}
-
-/** Every parameter of a discriminator head: a projection per tap, the kind's layers, the output logit. */
-export function headParams(d: HeadDims): ParamSpec[] {
-  const p = specList();
-  for (let t = 0; t < d.taps; t++) p.lin(`tap${t}`, d.width, d.head.width, invSqrt(d.width));
-  (HEAD_LAYERS[d.head.kind] as (d: HeadDims, p: ReturnType<typeof specList>) => void)(d, p);
-  p.lin("out", d.head.width, 1, invSqrt(d.head.width));
-  return p.specs;
-}
-
 // ---- counts of a plan's roles (vpae plan, the memory estimate) ----
 
 /** Parameters of a DiT of this architecture in this world. */
@@ -237,9 +192,4 @@ export function ditParameterCount(arch: Omit<Architecture, "parameters">, world:
 export function fakeScoreParameterCount(arch: Omit<Architecture, "parameters">, world: World, fake: FakeScore): number {
   const dit = ditParams(ditDims(arch, world));
   return fake.kind === "copy" ? parameterCount(dit) : parameterCount(loraParams(dit, fake.rank));
-}
-
-/** Parameters of a discriminator's head (its backbone is counted as the role it reads). */
-export function headParameterCount(arch: Omit<Architecture, "parameters">, world: World, disc: Pick<Discriminator, "head" | "taps">): number {
-  return parameterCount(headParams(headDims(disc.head, disc.taps.length, ditDims(arch, world))));
 }

@@ -1,9 +1,10 @@
 // THE contract between the compiler and the runtime. One definition gives both the JSON Schema
 // (docs/plan.schema.json, generated) and the TypeScript types (`Static<...>`), so they cannot drift.
 // Every value is resolved: the runtime never invents a default. Invariants are stated per field.
-import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
+import { Type as T, type Static, type TBoolean, type TInteger, type TLiteral, type TObject, type TSchema } from "@sinclair/typebox";
 
 import * as K from "./kinds.js";
+import { HEAD_ARGS, HEAD_KINDS, type BoolArg, type HeadKind, type IntArg } from "./heads.js";
 import { PLAN_FORMAT_VERSION } from "./version.js";
 export { PLAN_FORMAT_VERSION };
 
@@ -135,18 +136,21 @@ export const Backbone = T.Union([
   Obj({ kind: T.Literal("copy"), of: T.Literal("teacher") }, "A trainable copy initialised from the teacher (APT)."),
   Obj({ kind: T.Literal("fake_score"), name: T.String() }, "The fake-score network (DMD2)."),
 ]);
-export const Head = T.Union([
-  Obj({ kind: T.Literal("conv"), width: Int({ minimum: 1 }) }),
-  Obj({ kind: T.Literal("cross_attention"), queries: Int({ minimum: 1 }), width: Int({ minimum: 1 }), heads: Int({ minimum: 1 }) }),
-  Obj({
-    kind: T.Literal("semantic"),
-    queries: Int({ minimum: 1 }),
-    width: Int({ minimum: 1 }),
-    heads: Int({ minimum: 1 }),
-    image: T.Boolean({ description: "Condition the queries on the first-frame image embedding." }),
-    prompt: T.Boolean({ description: "Condition the queries on the prompt embedding." }),
-  }),
-]);
+type ArgSchema<A> = A extends { type: "int" } ? TInteger : TBoolean;
+type HeadSchema<K extends HeadKind> = TObject<{ kind: TLiteral<K> } & { -readonly [P in keyof (typeof HEAD_ARGS)[K]]: ArgSchema<(typeof HEAD_ARGS)[K][P]> }>;
+type AnyHeadSchema = { [K in HeadKind]: HeadSchema<K> }[HeadKind];
+
+/** The plan schema of one head kind: its tag and its arguments. */
+function headSchema<K extends HeadKind>(kind: K): HeadSchema<K> {
+  const props: Record<string, unknown> = { kind: T.Literal(kind) };
+  for (const [name, arg] of Object.entries(HEAD_ARGS[kind] as Record<string, IntArg | BoolArg>)) {
+    props[name] = arg.type === "int" ? T.Integer({ minimum: 1 }) : T.Boolean({ description: arg.description });
+  }
+  return T.Object(props as never, { additionalProperties: false }) as unknown as HeadSchema<K>;
+}
+
+/** One object per head kind, from the head table (compiler/plan/heads.ts). */
+export const Head = T.Union(HEAD_KINDS.map((k) => headSchema(k)) as AnyHeadSchema[]);
 export const AdversarialLoss = Enum(K.ADVERSARIAL_LOSSES);
 export const Discriminator = Obj({
   name: T.String(),
@@ -303,7 +307,7 @@ export function planJsonSchema(): Record<string, unknown> {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const kindsAgree: [
   Same<Loss["kind"], K.LossKind>,
-  Same<Head["kind"], (typeof K.HEAD_KINDS)[number]>,
+  Same<Head["kind"], HeadKind>,
   Same<Backbone["kind"], (typeof K.BACKBONE_KINDS)[number]>,
   Same<World["kind"], (typeof K.WORLD_KINDS)[number]>,
 ] = [true, true, true, true];

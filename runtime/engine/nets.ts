@@ -14,7 +14,7 @@
 // `copy(teacher)` backbone, that copy. An EMA backbone follows the student and a fake-score backbone is
 // trained by its own `diffusion` term, so neither takes gradients from the discriminator loss.
 import type { Discriminator, FakeScore, Plan } from "../../compiler/plan/schema.js";
-import { headDims } from "../../compiler/plan/networks.js";
+import { headDims } from "../../compiler/plan/heads.js";
 import { tf } from "./tf.js";
 import { deriveSeed } from "./rng.js";
 import { pasteFirstFrame, noisy, toX0 } from "./flow.js";

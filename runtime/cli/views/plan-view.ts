@@ -1,24 +1,20 @@
 // The human views of `vpae plan`: a one-screen summary in the spirit of `terraform plan`, and the diff.
-import type { Backbone, Distribution, Head, Plan, Schedule } from "../../../compiler/plan/schema.js";
+import type { Backbone, Distribution, Plan, Schedule } from "../../../compiler/plan/schema.js";
 import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
-import { fakeScoreParameterCount, headParameterCount } from "../../../compiler/plan/networks.js";
+import { fakeScoreParameterCount } from "../../../compiler/plan/networks.js";
+import { headKind, headParameterCount } from "../../../compiler/plan/heads.js";
 import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
 
 function n(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
 }
 
-/** How each backbone and head kind is described (a kind missing here is a type error). */
+/** How each backbone kind is described (a kind missing here is a type error; heads describe themselves). */
 const BACKBONE_TEXT: { [K in Backbone["kind"]]: (b: Extract<Backbone, { kind: K }>) => string } = {
   ema: (b) => `ema(student, ${n(b.decay)})`,
   copy: () => "copy(teacher), trained",
   teacher: () => "teacher (frozen)",
   fake_score: (b) => `fake score ${b.name}`,
-};
-const HEAD_TEXT: { [K in Head["kind"]]: (h: Extract<Head, { kind: K }>) => string } = {
-  semantic: (h) => `semantic head (${h.queries} queries${h.image ? ", image" : ""}${h.prompt ? ", prompt" : ""})`,
-  cross_attention: (h) => `cross-attention head (${h.queries} queries)`,
-  conv: (h) => `conv head (width ${h.width})`,
 };
 
 export function formatDistribution(d: Distribution): string {
@@ -97,7 +93,7 @@ export function renderPlanSummary(plan: Plan): string {
   }
   for (const d of plan.discriminators) {
     const bb = (BACKBONE_TEXT[d.backbone.kind] as (b: Backbone) => string)(d.backbone);
-    const head = (HEAD_TEXT[d.head.kind] as (h: Head) => string)(d.head);
+    const head = headKind(d.head).describe(d.head as never);
     const hp = t ? `, head ${formatCount(headParameterCount(t.arch, plan.world, d))} params` : "";
     out.push(`disc      ${d.name}: backbone ${bb}, taps [${d.taps.join(", ")}], ${head}, ${d.loss}, t ${formatDistribution(d.t)}${hp}`);
   }

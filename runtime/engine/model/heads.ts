@@ -7,12 +7,12 @@
 //                    the prompt, mixed by self-attention, then cross-attend into the tapped tokens
 import type { Head } from "../../../compiler/plan/schema.js";
 import { tf } from "../tf.js";
-import { headParams, type HeadDims } from "../../../compiler/plan/networks.js";
+import { headParams, type HeadDims } from "../../../compiler/plan/heads.js";
 import { initParamSet } from "./dit.js";
 import { layerNorm, linear, silu } from "./ops.js";
 import type { ParamSet } from "./types.js";
 
-/** What a head's parameters and inputs depend on (the one spec: compiler/plan/networks.ts). */
+/** What a head's parameters and inputs depend on (the one spec: compiler/plan/heads.ts). */
 export type HeadShape = HeadDims;
 
 /** Trainable head parameters, deterministic from the seed. */
