@@ -25,6 +25,35 @@ export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback
 
 
 
+/** Above this re-noise level the toy teacher's estimate is the blurred mean of a clip's futures (VPAE2124). */
+const BLUR_T = 0.75;
+
+/** The share of a time distribution's draws above x (valid distributions only; 0 for others). */
+function fractionAbove(d: P.Distribution, x: number): number {
+  switch (d.kind) {
+    case "constant":
+      return d.value > x ? 1 : 0;
+    case "uniform":
+      return d.high > d.low ? Math.max(0, d.high - Math.max(d.low, x)) / (d.high - d.low) : 0;
+    case "discrete":
+      return d.values.filter((v) => v > x).length / d.values.length;
+    case "logit_normal":
+      // t = sigmoid(mean + std n) > x  <=>  n > (logit(x) - mean) / std
+      return 1 - normalCdf((Math.log(x / (1 - x)) - d.mean) / d.std);
+    case "shifted":
+      // t' = s t / (1 + (s - 1) t) is increasing in t: t' > x  <=>  t > x / (s - (s - 1) x)
+      return fractionAbove(d.base, x / (d.shift - (d.shift - 1) * x));
+  }
+}
+
+/** The standard normal distribution function (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
+function normalCdf(z: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-(z * z) / 2);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
 export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: DiagnosticBag, experimentSpan: Span, experiment?: string): void {
   const at = (pointer: string) => locate(map, pointer, experimentSpan);
   const report = (entry: CatalogEntry, args: string[], pointer: string, extra?: { hint?: string }) => bag.report(entry, args, at(pointer), extra);
@@ -156,7 +185,12 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
   function checkLoss(l: P.Loss, lp: string, p: P.Phase, optimized: Set<string>): void {
     const w = l.weight.value;
     if (!(Number.isFinite(w) && w >= 0)) report(D.badWeight, [l.name, formatNumber(w)], `${lp}/weight`);
+    const errorsBefore = bag.errorCount;
     if ("t" in l) checkDistribution(l.t, `loss ${l.name}'s t`, `${lp}/t`);
+    if ((l.kind === "c_sds" || l.kind === "sds") && bag.errorCount === errorsBefore) {
+      const blurred = fractionAbove(l.t, BLUR_T);
+      if (blurred > 0.1) report(D.blurringScoreDistillation, [l.name, l.kind, `${Math.round(100 * blurred)}%`], `${lp}/t`);
+    }
     if (readsTeacher(l.kind) && !body.teacher) report(D.missingRole, [`loss ${l.name} (${l.kind}) needs a teacher block`], lp);
     if (LOSSES[l.kind].trains === "student" && !body.student) report(D.missingRole, [`loss ${l.name} (${l.kind}) trains the student, but there is no student block`], lp);
     switch (l.kind) {

@@ -89,6 +89,12 @@ export const D = {
   implausibleMemory: e("VPAE2121", "phase {0} would need about {1} of memory per GPU (vpae's estimate), beyond any machine", "The training-memory estimate (docs/memory.md: weights, optimizer states and activations of every role the phase uses) is over 1 TiB per GPU, so some size is almost certainly a mistake (a batch, a world size or a width off by orders of magnitude). `vpae plan` shows the estimate's parts."),
   runtimeGap: e("VPAE2123", "this runtime cannot run experiment {0}: {1}", "The plan is valid, and `vpae compile` and `vpae plan` work with it, but the runtime that ships with vpae does not build what it asks for (compiler/plan/support.ts lists what it cannot). `vpae run` and `vpae sweep` refuse it with the same reason. The paper-scale setting is such a plan: it is for estimates only.", "warning"),
   largeMemory: e("VPAE2122", "phase {0} would need about {1} of memory per GPU (vpae's estimate){2}", "The training-memory estimate (docs/memory.md) is more than the declared hardware's GPU memory, or more than 64 GiB where no hardware is declared. The run may fail for lack of memory; `vpae plan` shows the estimate's parts.", "warning"),
+  blurringScoreDistillation: e(
+    "VPAE2124",
+    "loss {0} ({1}) re-noises {2} of its clips above t' = 0.75, where the teacher's estimate is a blurred mean",
+    "Score distillation (`c_sds`, `sds`) pulls the student's output toward the frozen teacher's denoised estimate of a re-noised copy of it. Re-noised far, the teacher can no longer tell which future the clip had, and its estimate is the blurred mean of the possible futures: in the toy world above t' of about 0.75 that term preferred a blurred one-step student to a sharp one (the old default `uniform(0.02, 0.98)`; docs/language.md section 14). The default is `uniform(0.02, 0.5)`. Keep a wider range only to study it.",
+    "warning",
+  ),
 
   // ---- 22xx sweeps ----
   unknownAxis: e("VPAE2201", "unknown axis {0}", "`members` and `where` refer to the axes declared in this sweep."),
