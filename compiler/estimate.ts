@@ -202,6 +202,10 @@ export function callsPerUpdate(plan: Plan, phase: Phase): { teacher: number; fak
         break;
       case "flow_matching":
         break;
+      default: {
+        const unhandled: never = l; // a new loss kind must say what it evaluates
+        void unhandled;
+      }
     }
   }
   return { teacher, fakeScore, discriminator };

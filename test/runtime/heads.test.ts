@@ -4,16 +4,19 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../../runtime/engine/tf.js";
 import { applyHead, initHeadParams, type HeadShape } from "../../runtime/engine/model/heads.js";
 import type { Head } from "../../compiler/plan/schema.js";
+import { HEAD_ARGS, HEAD_KINDS, makeHead } from "../../compiler/plan/heads.js";
 
 before(async () => {
   await initBackend("wasm");
 });
 
-const HEADS: Head[] = [
-  { kind: "conv", width: 16 },
-  { kind: "cross_attention", queries: 3, width: 16, heads: 2 },
-  { kind: "semantic", queries: 3, width: 16, heads: 2, image: true, prompt: true },
-];
+/** Every head kind of compiler/plan/heads.ts at small sizes (a new kind is tested here without listing it). */
+const SMALL: Record<string, number> = { queries: 3, width: 16, heads: 2 };
+const HEADS: Head[] = HEAD_KINDS.map((kind) => makeHead(kind, (name) => SMALL[name] ?? (HEAD_ARGS[kind] as Record<string, { default: number | boolean }>)[name]!.default));
+
+function headOf(kind: Head["kind"]): Head {
+  return HEADS.find((h) => h.kind === kind)!;
+}
 
 function shapeOf(head: Head): HeadShape {
   return { head, width: 24, taps: 2, imageSize: 4 * 4 * 3, promptClasses: 4 };
@@ -56,18 +59,18 @@ test("only the semantic head sees the image and the prompt, and each switch turn
     for (const v of p.values()) v.dispose();
     return d > 1e-5;
   };
-  const semantic = HEADS[2]!;
+  const semantic = headOf("semantic");
   assert.ok(differs(semantic, "image"));
   assert.ok(differs(semantic, "prompt"));
   assert.ok(!differs({ ...semantic, image: false } as Head, "image"));
   assert.ok(!differs({ ...semantic, prompt: false } as Head, "prompt"));
-  assert.ok(!differs(HEADS[1]!, "image") && !differs(HEADS[1]!, "prompt"));
-  assert.ok(!differs(HEADS[0]!, "image"));
+  assert.ok(!differs(headOf("cross_attention"), "image") && !differs(headOf("cross_attention"), "prompt"));
+  assert.ok(!differs(headOf("conv"), "image"));
   tf.dispose([...a.features, a.image, a.prompt, ...other.features, other.image, other.prompt]);
 });
 
 test("a head learns to separate two feature distributions, without leaking tensors", () => {
-  const head = HEADS[2]!;
+  const head = headOf("semantic");
   const s = shapeOf(head);
   const p = initHeadParams(s, 3);
   const opt = tf.train.adam(1e-2);
