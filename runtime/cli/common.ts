@@ -37,21 +37,28 @@ export const processIo: Io = {
   color: Boolean(process.stderr.isTTY) && !process.env["NO_COLOR"] && process.env["TERM"] !== "dumb",
 };
 
+/** A file's text, or undefined when it cannot be read (reportUnreadable says why). */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** VPAE5001 for a file named on the command line, with the reason it cannot be read. */
+async function reportUnreadable(bag: DiagnosticBag, path: string): Promise<void> {
+  const why = unreadableReason(path, false);
+  bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${path}'`], undefined, why ? { hint: why } : undefined);
+}
+
 /** Overrides from --params (applied first) and --set (applied after, so they win). */
 export async function readOverrides(args: ParsedArgs, bag: DiagnosticBag, sources: Map<string, string>): Promise<Override[]> {
   const out: Override[] = [];
   const paramsPath = option(args, "params");
   if (paramsPath !== undefined) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(paramsPath, "utf8");
-    } catch {
-      text = undefined;
-    }
-    if (text === undefined) {
-      const why = unreadableReason(paramsPath, false);
-      bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${paramsPath}'`], undefined, why ? { hint: why } : undefined);
-    }
+    const text = readText(paramsPath);
+    if (text === undefined) await reportUnreadable(bag, paramsPath);
     else {
       sources.set(paramsPath, text);
       const { readParamsFile } = await import("../../compiler/params-file.js");
@@ -118,14 +125,9 @@ export const selectOptions: Record<string, OptionSpec> = {
 export async function planFromArgument(file: string, args: ParsedArgs, io: Io, command: string): Promise<Plan | undefined> {
   if (isPlanPath(file)) {
     const bag = new DiagnosticBag();
-    let text: string | undefined;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      text = undefined;
-    }
+    const text = readText(file);
     if (text === undefined) {
-      bag.report((await import("../../compiler/diagnostics/catalog.js")).D.fileNotFound, [`'${file}'`]);
+      await reportUnreadable(bag, file);
       printDiagnostics(io, bag.items, new Map());
       return undefined;
     }
