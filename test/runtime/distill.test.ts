@@ -3,9 +3,9 @@
 // generator's EMA; a killed run resumes bit for bit; each method experiment runs a few steps.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { runAndKillWhen, runCli, tempDir } from "../helpers.js";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fromRoot, runAndKillWhen, runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 const MICRO = "experiments/micro-distill.vpae";
@@ -79,6 +79,33 @@ test("micro-distill runs every phase with no tensor leak; every loss and diagnos
   const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { status: string; evals: unknown[] };
   assert.equal(m.status, "finished");
   assert.ok(m.evals.length >= 3);
+});
+
+/**
+ * The micro run's losses, step by step, against the committed reference: a change to the order in which
+ * a training step draws its random numbers, or to what a term computes, shows here (UPDATE_BASELINES=1
+ * rewrites the reference after a change meant to alter training). The tolerance allows for another
+ * CPU's float rounding; a different draw moves a loss by far more.
+ */
+test("micro-distill's losses match the committed reference step by step", () => {
+  const reference = fromRoot("test", "baselines", "losses", "micro-distill.json");
+  const now = metrics(micro()).map((r) => ({ step: r.step, phase: r.phase, losses: r.losses }));
+  if (process.env["UPDATE_BASELINES"] === "1" || !existsSync(reference)) {
+    mkdirSync(dirname(reference), { recursive: true });
+    writeFileSync(reference, JSON.stringify(now, null, 1) + "\n");
+    if (process.env["UPDATE_BASELINES"] !== "1") assert.fail(`wrote ${reference}: commit it`);
+    return;
+  }
+  const expected = JSON.parse(readFileSync(reference, "utf8")) as typeof now;
+  assert.equal(now.length, expected.length);
+  expected.forEach((e, i) => {
+    const n = now[i]!;
+    assert.deepEqual([n.step, n.phase, Object.keys(n.losses).sort()], [e.step, e.phase, Object.keys(e.losses).sort()]);
+    for (const [k, v] of Object.entries(e.losses)) {
+      const got = n.losses[k]!;
+      assert.ok(Math.abs(got - v) <= 1e-4 * Math.max(1, Math.abs(v)), `step ${e.step} ${k}: ${got} against the reference ${v}`);
+    }
+  });
 });
 
 test("roles keep their weights bit for bit in phases that do not train them, and change where they train", () => {
