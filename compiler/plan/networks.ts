@@ -24,10 +24,16 @@ export function specSize(spec: ParamSpec): number {
   return spec.shape.reduce((p, d) => p * d, 1);
 }
 
-/** Parameters in a list of specs. */
+const counts = new WeakMap<readonly ParamSpec[], number>();
+
+/** Parameters in a list of specs (remembered for the shared, frozen lists). */
 export function parameterCount(specs: readonly ParamSpec[]): number {
-  let n = 0;
-  for (const s of specs) n += specSize(s);
+  let n = counts.get(specs);
+  if (n === undefined) {
+    n = 0;
+    for (const s of specs) n += specSize(s);
+    if (Object.isFrozen(specs)) counts.set(specs, n);
+  }
   return n;
 }
 
@@ -120,8 +126,23 @@ export const invSqrt = (fanIn: number): ParamInit => normal(1 / Math.sqrt(fanIn)
 /** The linear layers of each block that LoRA adapts, by their name inside the block. */
 export const LORA_LAYERS = ["attn.qkv", "attn.out", "mlp.fc1", "mlp.fc2"] as const;
 
-/** Every parameter of a DiT, in checkpoint order. */
-export function ditParams(d: DitDims): ParamSpec[] {
+/** Spec lists by their dimensions: a sweep compiles the same architecture hundreds of times. */
+const ditCache = new Map<string, readonly ParamSpec[]>();
+
+/** Every parameter of a DiT, in checkpoint order (a shared, read-only list). */
+export function ditParams(d: DitDims): readonly ParamSpec[] {
+  const a = d.arch;
+  const key = `${a.width} ${a.depth} ${a.heads} ${a.mlpRatio} ${a.patch.frames} ${a.patch.height} ${a.patch.width} ${a.position} ${a.textDim} ${a.crossAttention} ${a.modulation} ${d.frames} ${d.height} ${d.width} ${d.channels} ${d.promptClasses}`;
+  let specs = ditCache.get(key);
+  if (!specs) {
+    specs = Object.freeze(buildDitParams(d));
+    if (ditCache.size > 64) ditCache.clear();
+    ditCache.set(key, specs);
+  }
+  return specs;
+}
+
+function buildDitParams(d: DitDims): ParamSpec[] {
   const g = ditGeometry(d);
   const a = d.arch;
   const w = g.width;
@@ -171,7 +192,17 @@ export function loraTargets(dit: readonly ParamSpec[]): ParamSpec[] {
  * A LoRA's parameters: per adapted weight W [in, out], `<W>.lora_a` [in, rank] (normal, std 1/sqrt(in))
  * and `<W>.lora_b` [rank, out] (zero, so the adapter starts as the identity).
  */
-export function loraParams(dit: readonly ParamSpec[], rank: number): ParamSpec[] {
+export function loraParams(dit: readonly ParamSpec[], rank: number): readonly ParamSpec[] {
+  let byRank = loraCache.get(dit);
+  if (!byRank) loraCache.set(dit, (byRank = new Map()));
+  let specs = byRank.get(rank);
+  if (!specs) byRank.set(rank, (specs = Object.freeze(buildLoraParams(dit, rank))));
+  return specs;
+}
+
+const loraCache = new WeakMap<readonly ParamSpec[], Map<number, readonly ParamSpec[]>>();
+
+function buildLoraParams(dit: readonly ParamSpec[], rank: number): ParamSpec[] {
   return loraTargets(dit).flatMap((t) => {
     const [fanIn, fanOut] = t.shape as [number, number];
     return [
