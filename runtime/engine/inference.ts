@@ -1,5 +1,6 @@
 // Using trained weights: sampling a batch of condition frames and prompts with any sampler, and the
 // evaluation shared by training runs and `vpae eval` / `vpae sample`.
+import { isEmaOf, shadowTensor } from "./io/checkpoint-keys.js";
 import type { ScoreRow } from "./io/scores.js";
 import type { ClipSet } from "./world/clip-sets.js";
 import type { Plan, Sampler } from "../../compiler/plan/schema.js";
@@ -90,7 +91,7 @@ export function evaluateAt(model: { dit: Dit; shape: DitShape; world: World }, p
 export function loadRoleParams(file: string, role: string, shape: DitShape, opts: { preferEma: boolean }): { params: ParamSet; source: string } {
   const content = readSafetensors(file);
   const names = [...content.tensors.keys()];
-  const emaPrefix = opts.preferEma ? names.find((n) => n.startsWith(`ema:${role}@`))?.split("/")[0] : undefined;
+  const emaPrefix = opts.preferEma ? names.map(shadowTensor).find((s) => s !== undefined && isEmaOf(s.key, role))?.key : undefined;
   const prefixes = [...(emaPrefix ? [`${emaPrefix}/`] : []), `${role}/`, ""];
   const reference = initParams(shape, 0);
   let prefix: string | undefined;

@@ -15,6 +15,7 @@
 // trained by its own `diffusion` term, so neither takes gradients from the discriminator loss.
 import type { Discriminator, FakeScore, Plan } from "../../compiler/plan/schema.js";
 import { headDims } from "../../compiler/plan/heads.js";
+import { backboneKey } from "./io/checkpoint-keys.js";
 import { tf } from "./tf.js";
 import { deriveSeed } from "./rng.js";
 import { pasteFirstFrame, noisy, toX0 } from "./flow.js";
@@ -185,16 +186,4 @@ export class Nets {
     for (const p of this.shadows.values()) drop(p);
     this.dit.dispose();
   }
-}
-
-export function backboneKey(disc: string): string {
-  return `backbone:${disc}`;
-}
-
-export function targetKey(role: string, decay: number): string {
-  return `target:${role}@${decay}`;
-}
-
-export function emaKey(role: string, decay: number): string {
-  return `ema:${role}@${decay}`;
 }

@@ -13,7 +13,8 @@ import { ditDims } from "../../compiler/plan/networks.js";
 import type { ParamSet, DitShape } from "./model/types.js";
 import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
-import { Nets, backboneKey, emaKey, targetKey } from "./nets.js";
+import { Nets } from "./nets.js";
+import { backboneKey, emaKey, optimizerStepCounter, optimizerTensor, parseOptimizerTensor, roleTensor, shadowTensor, targetKey } from "./io/checkpoint-keys.js";
 import { updateRole, type Streams } from "./objectives.js";
 import { equilibriumReferences } from "./equilibrium.js";
 import { createWorld } from "./world/sprites.js";
@@ -279,13 +280,13 @@ function cycle(state: State, phase: Phase): { losses: Record<string, number>; st
 function snapshot(state: State): CheckpointState {
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   const put = (name: string, t: tf.Tensor) => tensors.set(name, { shape: [...t.shape], data: t.dataSync() as Float32Array });
-  for (const [role, p] of state.nets.owned) for (const [name, v] of p) put(`${role}/${name}`, v);
-  for (const [key, p] of state.nets.shadows) for (const [name, v] of p) put(`${key}/${name}`, v);
+  for (const [role, p] of state.nets.owned) for (const [name, v] of p) put(roleTensor(role, name), v);
+  for (const [key, p] of state.nets.shadows) for (const [name, v] of p) put(roleTensor(key, name), v);
   const counters: Record<string, number> = {};
   for (const [role, o] of state.optimizers) {
-    counters[`opt/${role}/step`] = o.step;
-    for (const [name, v] of o.m) put(`opt/${role}/m/${name}`, v);
-    for (const [name, v] of o.v) put(`opt/${role}/v/${name}`, v);
+    counters[optimizerStepCounter(role)] = o.step;
+    for (const [name, v] of o.m) put(optimizerTensor(role, "m", name), v);
+    for (const [name, v] of o.v) put(optimizerTensor(role, "v", name), v);
   }
   const rng: Record<string, RngState> = {};
   for (const [name, r] of Object.entries(state.rng) as [string, Rng][]) {
@@ -319,7 +320,7 @@ function restore(state: State, ck: CheckpointState): void {
   const initial = new Set(extra.initialRoles ?? []);
   for (const [role, p] of state.nets.owned) {
     for (const [name, v] of p) {
-      const t = get(`${role}/${name}`);
+      const t = get(roleTensor(role, name));
       if (!t && initial.has(role)) continue;
       if (!t) throw new RunError(`the checkpoint has no ${role}/${name}`);
       tf.tidy(() => v.assign(tf.tensor(t.data as Float32Array, t.shape)));
@@ -328,23 +329,23 @@ function restore(state: State, ck: CheckpointState): void {
   for (const name of extra.frozen ?? []) state.frozen.add(name);
   // EMA shadows and optimizer state: rebuilt from the tensor names.
   for (const [full, t] of ck.tensors) {
-    const m = full.match(/^((?:ema|backbone|target):[^/]+)\/(.+)$/);
-    if (!m) continue;
-    let shadow = state.nets.shadows.get(m[1]!);
-    if (!shadow) state.nets.shadows.set(m[1]!, (shadow = new Map()));
+    const s = shadowTensor(full);
+    if (!s) continue;
+    let shadow = state.nets.shadows.get(s.key);
+    if (!shadow) state.nets.shadows.set(s.key, (shadow = new Map()));
     const value = tf.tensor(t.data as Float32Array, t.shape);
-    shadow.set(m[2]!, tf.variable(value, false));
+    shadow.set(s.parameter, tf.variable(value, false));
     value.dispose();
   }
   for (const o of extra.optimizers ?? []) {
     const phasePlan = state.plan.phases.flatMap((p) => p.optimizers).find((x) => x.role === o.role && x.kind === o.kind)!;
     const opt = new Optimizer(phasePlan);
-    opt.step = ck.meta.counters[`opt/${o.role}/step`] ?? 0;
+    opt.step = ck.meta.counters[optimizerStepCounter(o.role)] ?? 0;
     for (const [name, t] of ck.tensors) {
-      const m = name.match(/^opt\/([^/]+)\/(m|v)\/(.+)$/);
-      if (!m || m[1] !== o.role) continue;
+      const m = parseOptimizerTensor(name);
+      if (!m || m.role !== o.role) continue;
       const value = tf.tensor(t.data as Float32Array, t.shape);
-      (m[2] === "m" ? opt.m : opt.v).set(m[3]!, tf.variable(value, false));
+      (m.moment === "m" ? opt.m : opt.v).set(m.parameter, tf.variable(value, false));
       value.dispose();
     }
     state.optimizers.set(o.role, opt);

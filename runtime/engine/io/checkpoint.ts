@@ -2,8 +2,9 @@
 // `checkpoints/step-000120.safetensors` (the number is the global step):
 //
 //   tensors      every role's parameters ("student/blocks.0.attn.qkv.w", "ema:student@0.995/...",
-//                "fake/lora/...", "d/head/..."), optimizer state ("opt/student/m/...", step counts):
-//                whatever names the trainer chooses, F32 / I32 / U32 after the typed array given
+//                "fake/blocks.0.attn.qkv.w.lora_a", "d/head.out.w"), optimizer state
+//                ("opt/student/m/..."; checkpoint-keys.ts defines the names), F32 / I32 / U32 after
+//                the typed array given
 //   rng/<name>   each RNG stream's state, a U32 tensor of 4 words
 //   metadata     "format": "vpae.checkpoint", "format_version": "1", "vpae": the CheckpointMeta as
 //                JSON, "data_sha256": SHA-256 of the data section (so a file checks itself even

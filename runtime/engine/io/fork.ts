@@ -10,6 +10,7 @@
 // runner keeps the fresh initial values it computes from the seed and the role's own definition.
 // Resuming the folder (`executePlan` with resume) then ends bit-identical to a run of the plan from
 // scratch (test/runtime/fork.test.ts checks every tensor).
+import { tensorRole } from "./checkpoint-keys.js";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { canonicalJson } from "../../../compiler/plan/hash.js";
@@ -43,9 +44,8 @@ function rewrite(state: CheckpointState, source: Plan, target: Plan): Checkpoint
   const roles = new Set<string>(["teacher", "student", ...target.fakeScores.map((f) => f.name), ...target.discriminators.map((d) => d.name), ...source.fakeScores.map((f) => f.name), ...source.discriminators.map((d) => d.name)]);
   const tensors: CheckpointState["tensors"] = new Map();
   for (const [name, t] of state.tensors) {
-    const head = name.split("/")[0]!;
     // `<role>/...` and `opt/<role>/...` of a role the target defines differently (or not at all) go
-    const role = head === "opt" ? name.split("/")[1]! : head;
+    const role = tensorRole(name);
     if (roles.has(role) && !keep.has(role)) continue;
     tensors.set(name, t);
   }
