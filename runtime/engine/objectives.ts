@@ -18,7 +18,14 @@
 //   consistency    (phased) consistency distillation on real clips with a teacher ODE solver step
 //   regression     x from noise regresses to the teacher's multi-step ODE sample from the same noise
 //
-// Random draws come from the run's streams in a fixed order, so resumed runs repeat them exactly.
+// Random numbers, and the order they are drawn in (a resumed run repeats them exactly; the committed
+// reference of test/baselines/losses/ fails when the order changes). Four streams: `data` (the batch),
+// `time` (every t and t'), `noise` (every Gaussian tensor) and `drop` (condition dropout, wrong
+// prompts). In one update: the batch is drawn first; then the terms run in the plan's order, each
+// drawing in the order its case below is written; the generator's input (its noise, and for
+// noised-real input its s) is drawn the first time a term asks for the generated clip, and that clip
+// is shared by the update's later terms; a discriminator draws its t and noise for real and generated
+// clips together (dNoise), shared or independent as the plan says.
 import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";

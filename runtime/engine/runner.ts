@@ -1,6 +1,8 @@
 // Executes a plan: phases in order, each a loop of update cycles, with checkpoints, evaluation, exact
-// resume, a clean stop at step boundaries and a hard stop on non-finite losses. Reads like a training
-// script: one flat loop, one function per kind of update.
+// resume, a clean stop at step boundaries and a hard stop on non-finite losses. One flat loop
+// (executePlan); a cycle (cycle below) runs each role's updates in the phase's `updates` order, each
+// update being objectives.ts's updateRole on the loss terms that train that role, then moves the EMA
+// copies.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { runtimeGaps } from "../../compiler/plan/support.js";
 import { trainedRole } from "../../compiler/plan/roles.js";
