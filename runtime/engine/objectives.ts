@@ -27,6 +27,7 @@
 // is shared by the update's later terms; a discriminator draws its t and noise for real and generated
 // clips together (dNoise), shared or independent as the plan says.
 import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
+import type { LossKind } from "../../compiler/plan/kinds.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
 import type { Rng } from "./rng.js";
@@ -246,112 +247,131 @@ class Draws {
   }
 }
 
-function termLoss(s: Draws, l: Loss): tf.Scalar {
+/** A loss term of kind K (`Loss & { kind: K }` also narrows the entries whose kind is a list, as vsd's is). */
+type TermFn<K extends LossKind> = (s: Draws, l: Loss & { kind: K }) => tf.Scalar;
+
+const distributionMatchingTerm: TermFn<"vsd" | "dmd"> = (s, l) => {
   const nets = s.nets;
-  const prediction = nets.shape.arch.prediction;
-  switch (l.kind) {
-    case "flow_matching": {
-      const t = s.times(l.t);
-      const eps = s.noise();
-      // condition dropout (for CFG): the prompt is replaced by the null prompt with the teacher's probability
-      const drop = s.ctx.plan.teacher?.condDropout ?? 0;
-      const prompt = new Int32Array(s.n);
-      for (let i = 0; i < s.n; i++) prompt[i] = s.ctx.rng.drop.uniform() < drop ? s.ctx.world.directions : s.prompts[i]!;
-      const xt = pasteFirstFrame(noisy(s.x0, eps, t), s.cond.image);
-      const { out } = nets.dit.apply(nets.owned.get(l.role)!, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: tf.tensor1d(prompt, "int32") });
-      return velocityLoss(out, s.x0, eps, t, prediction, l.minT);
-    }
-    case "diffusion": {
-      const x = detach(s.generated());
-      const t = s.times(l.t);
-      const eps = s.noise();
-      const xt = pasteFirstFrame(noisy(x, eps, t), s.cond.image);
-      const net = nets.fake(l.role);
-      const { out } = nets.dit.apply(net.params, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: s.cond.prompt }, net.lora ? { lora: net.lora } : {});
-      return velocityLoss(out, x, eps, t, prediction, l.minT);
-    }
-    case "vsd":
-    case "dmd": {
-      const x = s.generated();
-      const t = s.times(l.t);
-      const xt = pasteFirstFrame(noisy(detach(x), s.noise(), t), s.cond.image);
-      const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
-      const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
-      // does the fake score move away from the teacher at all? (0 at the start: a zero LoRA)
-      s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
-      return distributionMatching(x, real, fake, l.kind === "dmd");
-    }
-    case "gan_generator": {
-      const d = s.disc(l.discriminator);
-      const { tReal, tFake, epsReal, epsFake } = s.dNoise(d);
-      const fake = nets.discriminate(d, s.generated(), tFake, epsFake, s.cond);
-      const real = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, tReal, epsReal, s.cond) : undefined;
-      return generatorLoss(d.plan.loss, fake, real);
-    }
-    case "gan_discriminator": {
-      const d = s.disc(l.discriminator);
-      const { tReal, tFake, epsReal, epsFake, levels } = s.dNoise(d);
-      const real = nets.discriminate(d, s.x0, tReal, epsReal, s.cond);
-      const fake = nets.discriminate(d, detach(s.generated()), tFake, epsFake, s.cond);
-      const p = `d/${d.plan.name}`;
-      s.stats[`${p}/logit_real`] = tf.mean(real) as tf.Scalar;
-      s.stats[`${p}/logit_fake`] = tf.mean(fake) as tf.Scalar;
-      // accuracy: real logits above 0 and fake logits below 0
-      s.stats[`${p}/accuracy`] = tf.div(tf.add(tf.sum(tf.cast(tf.greater(real, 0), "float32")), tf.sum(tf.cast(tf.less(fake, 0), "float32"))), 2 * s.n) as tf.Scalar;
-      s.histograms[`${p}/real`] = real;
-      s.histograms[`${p}/fake`] = fake;
-      s.byLevel.push({ key: p, values: real, t: levels.real, kind: "logits-real" }, { key: p, values: fake, t: levels.fake, kind: "logits-fake" });
-      return discriminatorLoss(d.plan.loss, real, fake);
-    }
-    case "gan_mismatch": {
-      const d = s.disc(l.discriminator);
-      const t = s.times(d.plan.t);
-      const eps = s.noise();
-      // each clip's prompt replaced by another direction, drawn uniformly from the others
-      const k = s.ctx.world.directions;
-      const wrongPrompts = new Int32Array(s.n);
-      for (let i = 0; i < s.n; i++) wrongPrompts[i] = (s.prompts[i]! + 1 + s.ctx.rng.drop.int(k - 1)) % k;
-      const wrong = nets.discriminate(d, s.x0, t, eps, { ...s.cond, prompt: tf.tensor1d(wrongPrompts, "int32") });
-      const right = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, t, eps, s.cond) : undefined;
-      const p = `d/${d.plan.name}`;
-      s.stats[`${p}/logit_mismatch`] = tf.mean(wrong) as tf.Scalar;
-      s.stats[`${p}/mismatch_accuracy`] = tf.mean(tf.cast(tf.less(wrong, 0), "float32")) as tf.Scalar;
-      return mismatchLoss(d.plan.loss, wrong, right);
-    }
-    case "r1":
-    case "approx_r1":
-    case "str1": {
-      const d = s.disc(l.discriminator);
-      const t = s.times(d.plan.t);
-      const eps = s.noise();
-      const dFn = (x: tf.Tensor5D) => nets.discriminate(d, x, t, eps, s.cond);
-      if (l.kind === "r1") return r1(dFn, s.x0);
-      if (l.kind === "approx_r1") return approxR1(dFn, s.x0, l.sigma, s.noise());
-      const [n, f, , , c] = s.dims;
-      return str1(dFn, s.x0, l.sigmaSpatial, l.sigmaTemporal, s.noise(), s.noise([n, f, 1, 1, c]));
-    }
-    case "c_sds":
-    case "sds": {
-      const x = s.generated();
-      const t = s.timesWithValues(l.t);
-      const teacher = s.teacherRenoised(x, t.t, l.guidance);
-      // the term per clip, by the noise level t' its clip was re-noised to
-      s.byLevel.push({ key: l.name, values: tf.mean(tf.reshape(tf.square(tf.sub(futureFrames(x), futureFrames(teacher))), [s.n, -1]), 1) as tf.Tensor1D, t: t.values, kind: "mean" });
-      return scoreDistillation(x, teacher);
-    }
-    case "consistency":
-      return consistencyLoss(s, l);
-    case "regression": {
-      const eps = s.noise();
-      const timesteps = samplerTimesteps(l.teacherSteps, s.ctx.plan.teacher?.sampler.shift ?? 1);
-      const target = tf.tidy(() => {
-        const { video } = sampleEuler((xt, t, conditional) => nets.x0({ params: nets.teacher }, xt, t, conditional ? s.cond : { ...s.cond, prompt: s.cond.nullPrompt }), eps, s.cond.image, { timesteps, guidance: l.guidance });
-        return video;
-      });
-      const x = nets.x0({ params: nets.student }, pasteFirstFrame(eps, s.cond.image), tf.ones([s.n]) as tf.Tensor1D, s.cond);
-      return distance(x, target, l.distance);
-    }
-  }
+  const x = s.generated();
+  const t = s.times(l.t);
+  const xt = pasteFirstFrame(noisy(detach(x), s.noise(), t), s.cond.image);
+  const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
+  const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
+  // does the fake score move away from the teacher at all? (0 at the start: a zero LoRA)
+  s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
+  return distributionMatching(x, real, fake, l.kind === "dmd");
+};
+
+const regulariserTerm: TermFn<"r1" | "approx_r1" | "str1"> = (s, l) => {
+  const nets = s.nets;
+  const d = s.disc(l.discriminator);
+  const t = s.times(d.plan.t);
+  const eps = s.noise();
+  const dFn = (x: tf.Tensor5D) => nets.discriminate(d, x, t, eps, s.cond);
+  if (l.kind === "r1") return r1(dFn, s.x0);
+  if (l.kind === "approx_r1") return approxR1(dFn, s.x0, l.sigma, s.noise());
+  const [n, f, , , c] = s.dims;
+  return str1(dFn, s.x0, l.sigmaSpatial, l.sigmaTemporal, s.noise(), s.noise([n, f, 1, 1, c]));
+};
+
+const scoreDistillationTerm: TermFn<"c_sds" | "sds"> = (s, l) => {
+  const x = s.generated();
+  const t = s.timesWithValues(l.t);
+  const teacher = s.teacherRenoised(x, t.t, l.guidance);
+  // the term per clip, by the noise level t' its clip was re-noised to
+  s.byLevel.push({ key: l.name, values: tf.mean(tf.reshape(tf.square(tf.sub(futureFrames(x), futureFrames(teacher))), [s.n, -1]), 1) as tf.Tensor1D, t: t.values, kind: "mean" });
+  return scoreDistillation(x, teacher);
+};
+
+/** What each loss kind computes, from the update's draws (a kind without an entry is a type error). */
+const TERMS: { [K in LossKind]: TermFn<K> } = {
+  flow_matching: (s, l) => {
+    const nets = s.nets;
+    const prediction = s.nets.shape.arch.prediction;
+    const t = s.times(l.t);
+    const eps = s.noise();
+    // condition dropout (for CFG): the prompt is replaced by the null prompt with the teacher's probability
+    const drop = s.ctx.plan.teacher?.condDropout ?? 0;
+    const prompt = new Int32Array(s.n);
+    for (let i = 0; i < s.n; i++) prompt[i] = s.ctx.rng.drop.uniform() < drop ? s.ctx.world.directions : s.prompts[i]!;
+    const xt = pasteFirstFrame(noisy(s.x0, eps, t), s.cond.image);
+    const { out } = nets.dit.apply(nets.owned.get(l.role)!, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: tf.tensor1d(prompt, "int32") });
+    return velocityLoss(out, s.x0, eps, t, prediction, l.minT);
+  },
+  diffusion: (s, l) => {
+    const nets = s.nets;
+    const prediction = s.nets.shape.arch.prediction;
+    const x = detach(s.generated());
+    const t = s.times(l.t);
+    const eps = s.noise();
+    const xt = pasteFirstFrame(noisy(x, eps, t), s.cond.image);
+    const net = nets.fake(l.role);
+    const { out } = nets.dit.apply(net.params, { xt, t, image: s.cond.image, imageMask: s.cond.mask, prompt: s.cond.prompt }, net.lora ? { lora: net.lora } : {});
+    return velocityLoss(out, x, eps, t, prediction, l.minT);
+  },
+  vsd: distributionMatchingTerm,
+  dmd: distributionMatchingTerm,
+  gan_generator: (s, l) => {
+    const nets = s.nets;
+    const d = s.disc(l.discriminator);
+    const { tReal, tFake, epsReal, epsFake } = s.dNoise(d);
+    const fake = nets.discriminate(d, s.generated(), tFake, epsFake, s.cond);
+    const real = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, tReal, epsReal, s.cond) : undefined;
+    return generatorLoss(d.plan.loss, fake, real);
+  },
+  gan_discriminator: (s, l) => {
+    const nets = s.nets;
+    const d = s.disc(l.discriminator);
+    const { tReal, tFake, epsReal, epsFake, levels } = s.dNoise(d);
+    const real = nets.discriminate(d, s.x0, tReal, epsReal, s.cond);
+    const fake = nets.discriminate(d, detach(s.generated()), tFake, epsFake, s.cond);
+    const p = `d/${d.plan.name}`;
+    s.stats[`${p}/logit_real`] = tf.mean(real) as tf.Scalar;
+    s.stats[`${p}/logit_fake`] = tf.mean(fake) as tf.Scalar;
+    // accuracy: real logits above 0 and fake logits below 0
+    s.stats[`${p}/accuracy`] = tf.div(tf.add(tf.sum(tf.cast(tf.greater(real, 0), "float32")), tf.sum(tf.cast(tf.less(fake, 0), "float32"))), 2 * s.n) as tf.Scalar;
+    s.histograms[`${p}/real`] = real;
+    s.histograms[`${p}/fake`] = fake;
+    s.byLevel.push({ key: p, values: real, t: levels.real, kind: "logits-real" }, { key: p, values: fake, t: levels.fake, kind: "logits-fake" });
+    return discriminatorLoss(d.plan.loss, real, fake);
+  },
+  gan_mismatch: (s, l) => {
+    const nets = s.nets;
+    const d = s.disc(l.discriminator);
+    const t = s.times(d.plan.t);
+    const eps = s.noise();
+    // each clip's prompt replaced by another direction, drawn uniformly from the others
+    const k = s.ctx.world.directions;
+    const wrongPrompts = new Int32Array(s.n);
+    for (let i = 0; i < s.n; i++) wrongPrompts[i] = (s.prompts[i]! + 1 + s.ctx.rng.drop.int(k - 1)) % k;
+    const wrong = nets.discriminate(d, s.x0, t, eps, { ...s.cond, prompt: tf.tensor1d(wrongPrompts, "int32") });
+    const right = d.plan.loss === "relativistic" ? nets.discriminate(d, s.x0, t, eps, s.cond) : undefined;
+    const p = `d/${d.plan.name}`;
+    s.stats[`${p}/logit_mismatch`] = tf.mean(wrong) as tf.Scalar;
+    s.stats[`${p}/mismatch_accuracy`] = tf.mean(tf.cast(tf.less(wrong, 0), "float32")) as tf.Scalar;
+    return mismatchLoss(d.plan.loss, wrong, right);
+  },
+  r1: regulariserTerm,
+  approx_r1: regulariserTerm,
+  str1: regulariserTerm,
+  c_sds: scoreDistillationTerm,
+  sds: scoreDistillationTerm,
+  consistency: (s, l) => consistencyLoss(s, l),
+  regression: (s, l) => {
+    const nets = s.nets;
+    const eps = s.noise();
+    const timesteps = samplerTimesteps(l.teacherSteps, s.ctx.plan.teacher?.sampler.shift ?? 1);
+    const target = tf.tidy(() => {
+      const { video } = sampleEuler((xt, t, conditional) => nets.x0({ params: nets.teacher }, xt, t, conditional ? s.cond : { ...s.cond, prompt: s.cond.nullPrompt }), eps, s.cond.image, { timesteps, guidance: l.guidance });
+      return video;
+    });
+    const x = nets.x0({ params: nets.student }, pasteFirstFrame(eps, s.cond.image), tf.ones([s.n]) as tf.Tensor1D, s.cond);
+    return distance(x, target, l.distance);
+  },
+};
+
+function termLoss(s: Draws, l: Loss): tf.Scalar {
+  return (TERMS[l.kind] as TermFn<LossKind>)(s, l as never);
 }
 
 /**
