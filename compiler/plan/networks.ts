@@ -102,7 +102,7 @@ export function ditGeometry(d: DitDims): DitGeometry {
   };
 }
 
-/** Builds specs with a `lin(name, in, out, init)` helper: weight `<name>.w` [in, out] and zero bias `<name>.b`. */
+/** A list of specs being built, and `lin(name, in, out, init)`: weight `<name>.w` [in, out] and zero bias `<name>.b`. */
 export interface SpecList {
   specs: ParamSpec[];
   lin: (name: string, fanIn: number, fanOut: number, init: ParamInit) => void;
