@@ -7,8 +7,7 @@ import { describeValue, type Value } from "./eval.js";
 import { BlockReader, expectChoice, expectNumber, type LowerContext } from "./reader.js";
 import type * as P from "./plan/schema.js";
 import * as K from "./plan/kinds.js";
-import { FUNCTIONS } from "./functions.js";
-import { HEAD_ARGS, HEAD_KINDS, headKind, makeHead, type HeadKind } from "./plan/heads.js";
+import { HEAD_ARGS, HEAD_KINDS, defaultHead, headKind, makeHead, type HeadKind } from "./plan/heads.js";
 import { ditParameterCount } from "./plan/networks.js";
 import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
@@ -351,11 +350,11 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
   if (tapsV && tapsV.t === "list") tapsV.items.forEach((it, j) => ctx.map.set(`${pre}/taps/${j}`, it.span));
 
   // Without a head entry: the language's default head with its documented defaults.
-  let head = makeHead(DEFAULT_HEAD, (k) => FUNCTIONS[DEFAULT_HEAD]!.params.find((p) => p.name === k)!.default as number | boolean);
+  let head = defaultHead(DEFAULT_HEAD);
   const hv = r.value("head", `${pre}/head`);
   if (hv) {
     const c = call(hv);
-    if (c && isHeadKind(c.name)) {
+    if (c && K.isKind(HEAD_KINDS, c.name)) {
       const args: Record<string, { type: "int" | "bool" }> = HEAD_ARGS[c.name];
       head = makeHead(c.name, (k) => {
         const x = c.args.get(k)!;
@@ -395,10 +394,6 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
 
 /** The head a discriminator gets without a `head` entry (docs/language.md section 7.6). */
 const DEFAULT_HEAD: HeadKind = "semantic";
-
-function isHeadKind(name: string): name is HeadKind {
-  return (HEAD_KINDS as string[]).includes(name);
-}
 
 // ---- phases ----
 

@@ -40,6 +40,12 @@ export function makeHead(kind: HeadKind, arg: (name: string) => number | boolean
   return head as Head;
 }
 
+/** A head of a kind with every argument at its default. */
+export function defaultHead(kind: HeadKind): Head {
+  const args: Record<string, IntArg | BoolArg> = HEAD_ARGS[kind];
+  return makeHead(kind, (name) => args[name]!.default);
+}
+
 /** What a head's parameters depend on besides its own arguments. */
 export interface HeadDims {
   head: Head;

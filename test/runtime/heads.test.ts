@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../../runtime/engine/tf.js";
 import { applyHead, initHeadParams, type HeadShape } from "../../runtime/engine/model/heads.js";
 import type { Head } from "../../compiler/plan/schema.js";
-import { HEAD_ARGS, HEAD_KINDS, makeHead } from "../../compiler/plan/heads.js";
+import { HEAD_KINDS, defaultHead, makeHead } from "../../compiler/plan/heads.js";
 
 before(async () => {
   await initBackend("wasm");
@@ -12,7 +12,10 @@ before(async () => {
 
 /** Every head kind of compiler/plan/heads.ts at small sizes (a new kind is tested here without listing it). */
 const SMALL: Record<string, number> = { queries: 3, width: 16, heads: 2 };
-const HEADS: Head[] = HEAD_KINDS.map((kind) => makeHead(kind, (name) => SMALL[name] ?? (HEAD_ARGS[kind] as Record<string, { default: number | boolean }>)[name]!.default));
+const HEADS: Head[] = HEAD_KINDS.map((kind) => {
+  const head = defaultHead(kind);
+  return makeHead(kind, (name) => SMALL[name] ?? (head as unknown as Record<string, number | boolean>)[name]!);
+});
 
 function headOf(kind: Head["kind"]): Head {
   return HEADS.find((h) => h.kind === kind)!;

@@ -52,9 +52,13 @@ export function ditGeometry(shape: DitShape): DitGeometry {
 
 export type Init = { kind: "zeros" } | { kind: "normal"; std: number } | { kind: "table"; values: Float32Array };
 
-/** The runtime's initialiser of a spec (the sin-cos table is computed here, from the geometry). */
-function initOf(spec: ParamSpec, g: () => DitGeometry): Init {
-  return spec.init.kind === "sincos" ? { kind: "table", values: sincosTable(g()) } : spec.init;
+/** Specs with the runtime's initialisers: the sin-cos table (learned positions) is computed from the DiT's geometry. */
+export function withInits(specs: readonly ParamSpec[], geometry?: DitGeometry): { name: string; shape: number[]; init: Init }[] {
+  return specs.map((spec) => {
+    if (spec.init.kind !== "sincos") return { name: spec.name, shape: [...spec.shape], init: spec.init };
+    if (!geometry) throw new Error(`parameter ${spec.name} starts from the sin-cos table, which needs the DiT's geometry`);
+    return { name: spec.name, shape: [...spec.shape], init: { kind: "table", values: sincosTable(geometry) } };
+  });
 }
 
 /** A variable holding t's data; t itself is disposed (the variable keeps its own reference). */
@@ -66,20 +70,16 @@ function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
 
 /** Fresh trainable parameters, a deterministic function of (shape, seed): each has its own random stream. */
 export function initParams(shape: DitShape, seed: number): ParamSet {
-  const g = ditGeometry(shape);
-  return initParamSet(ditParams(shape).map((spec) => ({ name: spec.name, shape: [...spec.shape], init: initOf(spec, () => g) })), seed, "dit");
+  return initParamSet(withInits(ditParams(shape), ditGeometry(shape)), seed, "dit");
 }
 
 /**
  * Trainable variables from specs, a deterministic function of the seed: each normal-initialised
- * parameter draws from its own stream `<stream>:<name>` (so adding a parameter changes no other).
+ * parameter draws from its own stream, `<stream>:<name>` (or the name `stream` gives it), so adding a
+ * parameter changes no other.
  */
-export function initParamSet(
-  specs: readonly { name: string; shape: number[]; init: Init }[],
-  seed: number,
-  stream: string,
-  streamOf: (name: string) => string = (name) => `${stream}:${name}`,
-): ParamSet {
+export function initParamSet(specs: readonly { name: string; shape: number[]; init: Init }[], seed: number, stream: string | ((name: string) => string)): ParamSet {
+  const streamOf = typeof stream === "string" ? (name: string) => `${stream}:${name}` : stream;
   const params: ParamSet = new Map();
   for (const spec of specs) {
     const size = spec.shape.reduce((p, d) => p * d, 1);
@@ -133,21 +133,12 @@ export function parameterCount(p: ParamSet): number {
 export function createLora(shape: DitShape, rank: number, alpha: number, seed: number): LoraAdapter {
   if (!(rank >= 1)) throw new Error(`createLora: rank must be >= 1 (have ${rank})`);
   const layers: LoraAdapter["layers"] = new Map();
-  const specs = loraParams(ditParams(shape), rank);
-  for (let i = 0; i < specs.length; i += 2) {
-    const [aSpec, bSpec] = [specs[i]!, specs[i + 1]!];
-    const target = aSpec.name.slice(0, -".lora_a".length);
-    // Each A draws from its own stream, named after the weight it adapts.
-    const [a, b] = initParamSet(
-      [
-        { name: aSpec.name, shape: [...aSpec.shape], init: initOf(aSpec, () => ditGeometry(shape)) },
-        { name: bSpec.name, shape: [...bSpec.shape], init: initOf(bSpec, () => ditGeometry(shape)) },
-      ],
-      seed,
-      "lora",
-      () => `lora:${target}`,
-    ).values();
-    layers.set(target, { a: a!, b: b! });
+  // Each A draws from its own stream, named after the weight it adapts (B starts at zero).
+  const set = initParamSet(withInits(loraParams(ditParams(shape), rank)), seed, (name) => `lora:${name.replace(/\.lora_[ab]$/, "")}`);
+  for (const [name, a] of set) {
+    if (!name.endsWith(".lora_a")) continue;
+    const target = name.slice(0, -".lora_a".length);
+    layers.set(target, { a, b: set.get(`${target}.lora_b`)! });
   }
   return { layers, scale: alpha / rank };
 }

@@ -8,7 +8,7 @@
 import type { Head } from "../../../compiler/plan/schema.js";
 import { tf } from "../tf.js";
 import { headParams, type HeadDims } from "../../../compiler/plan/heads.js";
-import { initParamSet } from "./dit.js";
+import { initParamSet, withInits } from "./dit.js";
 import { layerNorm, linear, silu } from "./ops.js";
 import type { ParamSet } from "./types.js";
 
@@ -17,11 +17,7 @@ export type HeadShape = HeadDims;
 
 /** Trainable head parameters, deterministic from the seed. */
 export function initHeadParams(s: HeadShape, seed: number): ParamSet {
-  return initParamSet(
-    headParams(s).map((spec) => ({ name: spec.name, shape: [...spec.shape], init: spec.init.kind === "normal" ? spec.init : { kind: "zeros" } })),
-    seed,
-    "head",
-  );
+  return initParamSet(withInits(headParams(s)), seed, "head");
 }
 
 /** Multi-head attention of queries [B, Q, d] to keys/values [B, K, d]; returns [B, Q, d]. */
