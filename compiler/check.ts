@@ -22,9 +22,6 @@ export function locate(map: ReadonlyMap<string, Span>, pointer: string, fallback
   }
 }
 
-
-
-
 /** Above this re-noise level the toy teacher's estimate is the blurred mean of a clip's futures (VPAE2124). */
 const BLUR_T = 0.75;
 
