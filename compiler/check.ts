@@ -7,8 +7,7 @@ import { didYouMean } from "./diagnostics/suggest.js";
 import { formatNumber } from "./eval.js";
 import type { PlanBody } from "./lower.js";
 import type * as P from "./plan/schema.js";
-import { trainedRole } from "./plan/roles.js";
-import { LOSSES, readsTeacher } from "./plan/kinds.js";
+import { LOSSES, lossRefs, readsTeacher, trainedRole } from "./plan/losses.js";
 import { estimatePhase, formatBytes, hardwareOf } from "./estimate.js";
 
 /** The span recorded for a pointer, or for its nearest recorded ancestor. */
@@ -190,38 +189,22 @@ export function checkPlan(body: PlanBody, map: ReadonlyMap<string, Span>, bag: D
     }
     if (readsTeacher(l.kind) && !body.teacher) report(D.missingRole, [`loss ${l.name} (${l.kind}) needs a teacher block`], lp);
     if (LOSSES[l.kind].trains === "student" && !body.student) report(D.missingRole, [`loss ${l.name} (${l.kind}) trains the student, but there is no student block`], lp);
-    switch (l.kind) {
-      case "flow_matching":
-        if (!roles.has(l.role)) unknownRole(l.role, `${lp}/role`);
-        else if (l.role !== "teacher" && l.role !== "student") report(D.badRoleKind, [`flow_matching trains the teacher or the student, not ${l.role}`], `${lp}/role`);
-        break;
-      case "vsd":
-      case "dmd":
-        if (l.fake === "") break;
-        if (!roles.has(l.fake)) unknownRole(l.fake, `${lp}/fake`);
-        else if (!fakeNames.has(l.fake)) report(D.badRoleKind, [`${l.kind}'s fake score must be a fake_score block, not ${l.fake}`], `${lp}/fake`);
-        break;
-      case "diffusion":
-        if (l.role === "") break;
-        if (!roles.has(l.role)) unknownRole(l.role, `${lp}/role`);
-        else if (!fakeNames.has(l.role)) report(D.badRoleKind, [`diffusion trains a fake score, not ${l.role}`], `${lp}/role`);
-        break;
-      case "gan_generator":
-      case "gan_discriminator":
-      case "gan_mismatch":
-      case "r1":
-      case "approx_r1":
-      case "str1":
-        if (l.discriminator === "") break;
-        if (!dNames.has(l.discriminator)) {
-          if (roles.has(l.discriminator)) report(D.badRoleKind, [`${l.kind} needs a discriminator, and ${l.discriminator} is not one`], `${lp}/discriminator`);
-          else unknownRole(l.discriminator, `${lp}/discriminator`);
-        } else if (l.kind === "gan_generator" && !trainedDiscriminators.has(l.discriminator)) {
-          report(D.discriminatorNeverTrained, [l.discriminator], lp);
+    for (const ref of lossRefs(l)) {
+      const at = `${lp}/${ref.key}`;
+      if (ref.name === "") continue; // missing: reported by lowering
+      if (ref.target === "discriminator") {
+        if (!dNames.has(ref.name)) {
+          if (roles.has(ref.name)) report(D.badRoleKind, [`${l.kind} needs a discriminator, and ${ref.name} is not one`], at);
+          else unknownRole(ref.name, at);
+        } else if (!ref.trained && LOSSES[l.kind].trains === "student" && !trainedDiscriminators.has(ref.name)) {
+          report(D.discriminatorNeverTrained, [ref.name], lp);
         }
-        break;
-      default:
-        break;
+      } else if (!roles.has(ref.name)) unknownRole(ref.name, at);
+      else if (ref.target === "model" && ref.name !== "teacher" && ref.name !== "student") {
+        report(D.badRoleKind, [`${l.kind} ${ref.trained ? "trains" : "reads"} the teacher or the student, not ${ref.name}`], at);
+      } else if (ref.target === "fake_score" && !fakeNames.has(ref.name)) {
+        report(D.badRoleKind, [ref.trained ? `${l.kind} trains a fake score, not ${ref.name}` : `${l.kind}'s fake score must be a fake_score block, not ${ref.name}`], at);
+      }
     }
     const role = trainedRole(l);
     if (role !== "" && roles.has(role) && !optimized.has(role)) report(D.roleNotActive, [l.name, role, p.name], lp, { hint: `add \`optimizer ${role} { lr = ... }\` to phase ${p.name}` });

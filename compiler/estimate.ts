@@ -17,8 +17,7 @@
 import type { Architecture, Discriminator, Phase, Plan } from "./plan/schema.js";
 import { fakeScoreParameterCount } from "./plan/networks.js";
 import { headParameterCount } from "./plan/heads.js";
-import { trainedRole } from "./plan/roles.js";
-import { readsTeacher } from "./plan/kinds.js";
+import { lossCost, lossRefs, readsTeacher, trainedRole, type Calls } from "./plan/losses.js";
 
 export interface RoleMemory {
   role: string;
@@ -77,7 +76,7 @@ export function passBytes(arch: Architecture, tokens: number, batchPerGpu: numbe
 export type PlanShape = Pick<Plan, "teacher" | "student" | "fakeScores" | "discriminators" | "hardware" | "world">;
 
 function usesTeacherWeights(plan: PlanShape, phase: Phase): boolean {
-  return phase.losses.some((l) => readsTeacher(l.kind) || (l.kind === "flow_matching" && l.role === "teacher")) ||
+  return phase.losses.some((l) => readsTeacher(l.kind) || lossRefs(l).some((r) => r.target === "model" && r.name === "teacher")) ||
     phase.losses.some((l) => "discriminator" in l && plan.discriminators.find((d) => d.name === l.discriminator)?.backbone.kind === "teacher");
 }
 
@@ -107,7 +106,7 @@ export function estimatePhase(plan: PlanShape, phase: Phase): PhaseMemory | null
   const emaDecays = new Set<number>(phase.ema.filter((e) => e.role === "student").map((e) => e.decay));
   for (const d of discriminatorsOf(plan, phase)) if (d.backbone.kind === "ema") emaDecays.add(d.backbone.decay);
   for (const decay of emaDecays) roles.push({ role: `ema(student, ${decay})`, what: "fp32 EMA copy", parameters: P, trainable: 0, bytes: shard(P * 4) });
-  const fakeNames = new Set(phase.losses.flatMap((l) => (l.kind === "vsd" || l.kind === "dmd" ? [l.fake] : l.kind === "diffusion" ? [l.role] : [])));
+  const fakeNames = new Set(phase.losses.flatMap((l) => lossRefs(l).flatMap((r) => (r.target === "fake_score" ? [r.name] : []))));
   for (const d of discriminatorsOf(plan, phase)) if (d.backbone.kind === "fake_score") fakeNames.add(d.backbone.name);
   for (const f of plan.fakeScores.filter((x) => fakeNames.has(x.name))) {
     const n = fakeScoreParameterCount(arch, plan.world, f);
@@ -134,15 +133,12 @@ export function estimatePhase(plan: PlanShape, phase: Phase): PhaseMemory | null
   if (trained.has("student")) generator += 1;
   if (teacherTrained) generator += 1;
   for (const l of phase.losses) {
-    if (l.kind === "gan_generator") generator += 1; // gradient through the discriminator's backbone
-    if (l.kind === "diffusion") critic = Math.max(critic, 1);
-    const d = "discriminator" in l ? plan.discriminators.find((x) => x.name === l.discriminator) : undefined;
-    if (d && d.backbone.kind === "copy" && trained.has(d.name)) {
-      if (l.kind === "gan_discriminator" || l.kind === "gan_mismatch") critic = Math.max(critic, 2); // real and fake, or real under a wrong prompt
-      if (l.kind === "r1") critic = Math.max(critic, 3);
-      if (l.kind === "approx_r1") critic = Math.max(critic, 3);
-      if (l.kind === "str1") critic = Math.max(critic, 4);
-    }
+    const backward = lossCost(l).backward ?? {};
+    generator += backward.generator ?? 0;
+    if (!backward.critic) continue;
+    const d = lossRefs(l).find((r) => r.target === "discriminator" && r.trained);
+    const disc = d && plan.discriminators.find((x) => x.name === d.name);
+    if (!d || (disc && disc.backbone.kind === "copy" && trained.has(disc.name))) critic = Math.max(critic, backward.critic);
   }
   const batchPerGpu = Math.max(1, Math.ceil(phase.batch / hw.gpus));
   const pass = passBytes(arch, tokensPerClip(plan), batchPerGpu, hw);
@@ -162,53 +158,16 @@ export function separateDiscriminatorVariant(plan: Plan): Plan | null {
 }
 
 /** Network evaluations of teacher-sized networks per generator update, by who makes them. */
-export function callsPerUpdate(plan: Plan, phase: Phase): { teacher: number; fakeScore: number; discriminator: number } {
-  const cfg = (g: number) => (g !== 1 ? 2 : 1);
-  let teacher = 0;
-  let fakeScore = 0;
-  let discriminator = 0;
-  const count = (role: string) => phase.updates.find((u) => u.role === role)?.count ?? 1;
+export function callsPerUpdate(plan: Plan, phase: Phase): Calls {
+  const total: Calls = { teacher: 0, fakeScore: 0, discriminator: 0 };
+  const updates = (role: string) => phase.updates.find((u) => u.role === role)?.count ?? 1;
   for (const l of phase.losses) {
-    switch (l.kind) {
-      case "vsd":
-      case "dmd":
-        teacher += cfg(l.guidance);
-        fakeScore += 1;
-        break;
-      case "diffusion":
-        fakeScore += count(l.role);
-        break;
-      case "c_sds":
-      case "sds":
-        teacher += cfg(l.guidance);
-        break;
-      case "consistency":
-        teacher += l.solverSteps * cfg(l.guidance);
-        break;
-      case "regression":
-        teacher += l.teacherSteps * cfg(l.guidance);
-        break;
-      case "gan_generator":
-        discriminator += 1;
-        break;
-      case "gan_discriminator": // real and fake
-      case "str1": // spatial and temporal perturbations
-        discriminator += 2 * count(l.discriminator);
-        break;
-      case "approx_r1":
-      case "r1":
-      case "gan_mismatch": // real clips under a wrong prompt
-        discriminator += count(l.discriminator);
-        break;
-      case "flow_matching":
-        break;
-      default: {
-        const unhandled: never = l; // a new loss kind must say what it evaluates
-        void unhandled;
-      }
-    }
+    const c = lossCost(l).calls(l, updates);
+    total.teacher += c.teacher ?? 0;
+    total.fakeScore += c.fakeScore ?? 0;
+    total.discriminator += c.discriminator ?? 0;
   }
-  return { teacher, fakeScore, discriminator };
+  return total;
 }
 
 export function formatBytes(b: number): string {

@@ -4,6 +4,7 @@
 // that lowering interprets by kind.
 
 import { HEAD_ARGS } from "./plan/heads.js";
+import { REGULARIZERS, regularizerArgs } from "./plan/losses.js";
 
 export interface ParamSpec {
   name: string;
@@ -46,13 +47,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   ...Object.fromEntries(
     Object.entries(HEAD_ARGS).map(([kind, args]) => [kind, { params: Object.entries(args).map(([name, a]) => ({ name, default: a.default })), group: "head" as const }]),
   ),
-  // regularisers
-  r1: { params: [{ name: "weight", default: 1 }], group: "regularizer" },
-  approx_r1: { params: [{ name: "sigma", default: 0.01 }, { name: "weight", default: 1 }], group: "regularizer" },
-  str1: {
-    params: [{ name: "sigma_spatial", default: 0.01 }, { name: "sigma_temporal", default: 0.1 }, { name: "weight", default: 1 }],
-    group: "regularizer",
-  },
+  // regularisers (their settings: the loss table, compiler/plan/losses.ts; the weight defaults to 1)
+  ...Object.fromEntries(
+    REGULARIZERS.map((kind) => [kind, { params: [...regularizerArgs(kind).map((a) => ({ name: a.name, default: a.default })), { name: "weight", default: 1 }], group: "regularizer" as const }]),
+  ),
   // generator inputs
   noise: { params: [], group: "input" },
   noised_real: { params: [{ name: "s" }], group: "input" },

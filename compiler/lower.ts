@@ -9,6 +9,7 @@ import type * as P from "./plan/schema.js";
 import * as K from "./plan/kinds.js";
 import { HEAD_ARGS, HEAD_KINDS, defaultHead, headKind, makeHead, type HeadKind } from "./plan/heads.js";
 import { ditParameterCount } from "./plan/networks.js";
+import { LOSS_KINDS, REGULARIZERS, languageKey, lossSettings, regularizerArgs, type LossKind, type RoleContext, type Setting } from "./plan/losses.js";
 import { samplerTimesteps } from "./plan/timesteps.js";
 import * as suggest from "./diagnostics/suggest.js";
 import * as nodePath from "node:path";
@@ -378,12 +379,13 @@ function lowerDiscriminator(ctx: LowerContext, name: string, r: BlockReader, i: 
   const rv = r.value("regularizer");
   if (rv && !(rv.t === "none")) {
     const c = call(rv);
-    const n = (k: string) => expectNumber(ctx, c!.args.get(k)!, `${c!.name}(${k})`) ?? 0;
-    const weight = c ? toSchedule(ctx, c.args.get("weight")!, `${c.name}(weight)`, `${pre}/regularizer/weight`) : undefined;
-    if (c?.name === "r1" && weight) reg = { loss: { kind: "r1", weight } as never, span: rv.span };
-    else if (c?.name === "approx_r1" && weight) reg = { loss: { kind: "approx_r1", sigma: n("sigma"), weight } as never, span: rv.span };
-    else if (c?.name === "str1" && weight) reg = { loss: { kind: "str1", sigmaSpatial: n("sigma_spatial"), sigmaTemporal: n("sigma_temporal"), weight } as never, span: rv.span };
-    else if (!c || !K.isKind(K.REGULARIZERS, c.name)) ctx.bag.report(D.wrongValueKind, ["regularizer", `${K.REGULARIZERS.map((r) => `${r}(...)`).join(", ")} or none`, describeValue(rv)], rv.span);
+    if (c && K.isKind(REGULARIZERS, c.name)) {
+      const weight = toSchedule(ctx, c.args.get("weight")!, `${c.name}(weight)`, `${pre}/regularizer/weight`);
+      const loss: Record<string, unknown> = { kind: c.name };
+      for (const a of regularizerArgs(c.name)) loss[a.key] = expectNumber(ctx, c.args.get(a.name)!, `${c.name}(${a.name})`) ?? 0;
+      loss["weight"] = weight;
+      if (weight) reg = { loss: loss as Omit<P.Loss, "name" | "discriminator">, span: rv.span };
+    } else ctx.bag.report(D.wrongValueKind, ["regularizer", `${REGULARIZERS.map((r) => `${r}(...)`).join(", ")} or none`, describeValue(rv)], rv.span);
   }
   r.finish();
   const d: P.Discriminator = { name, backbone, taps, head, loss, t, sharedT, sharedNoise };
@@ -397,30 +399,23 @@ const DEFAULT_HEAD: HeadKind = "semantic";
 
 // ---- phases ----
 
-const { LOSS_KINDS } = K;
-type LossKind = K.LossKind;
-
 interface RoleInfo {
   teacher: P.Teacher | null;
   fakeScores: P.FakeScore[];
   discriminators: P.Discriminator[];
 }
 
-function onlyOne(names: string[]): string | undefined {
-  return names.length === 1 ? names[0] : undefined;
-}
-
+/** A loss block -> its plan entry: every setting of its kind (compiler/plan/losses.ts), defaults filled in. */
 function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: string, roles: RoleInfo): P.Loss | undefined {
   ctx.map.set(pointer, r.span);
-  const kindDefault = (LOSS_KINDS as readonly string[]).includes(name) ? (name as LossKind) : undefined;
+  const kindDefault = K.isKind(LOSS_KINDS, name) ? name : undefined;
   const kv = r.value("kind", `${pointer}/kind`);
   let kind: LossKind | undefined = kindDefault;
   if (kv) {
     const k = kv.t === "sym" ? kv.name : undefined;
-    if (k && (LOSS_KINDS as readonly string[]).includes(k)) kind = k as LossKind;
+    if (k && K.isKind(LOSS_KINDS, k)) kind = k;
     else {
-      const { didYouMean } = suggest;
-      const hint = k ? didYouMean(k, LOSS_KINDS) : undefined;
+      const hint = k ? suggest.didYouMean(k, LOSS_KINDS) : undefined;
       ctx.bag.report(D.unknownLossKind, [`'${k ?? describeValue(kv)}'`], kv.span, hint ? { hint } : undefined);
       return undefined;
     }
@@ -429,115 +424,54 @@ function lowerLoss(ctx: LowerContext, name: string, r: BlockReader, pointer: str
     ctx.bag.report(D.unknownLossKind, [`'${name}'`], r.span, { hint: hint ? `${hint} (or set kind = ... in the block)` : "set `kind = ...` in the block, or name the block after its kind" });
     return undefined;
   }
-  const wv = r.value("weight", `${pointer}/weight`);
-  const weight = (wv && toSchedule(ctx, wv, "weight", `${pointer}/weight`)) || { kind: "constant" as const, value: 1 };
-  const dist = (key: string, def: P.Distribution): P.Distribution => {
-    const v = r.value(key, `${pointer}/${key}`);
-    return (v && toDistribution(ctx, v, key, `${pointer}/${key}`)) || def;
+  const rc: RoleContext = {
+    teacherGuidance: roles.teacher?.sampler.guidance ?? 1,
+    teacherSteps: roles.teacher?.sampler.steps,
+    teacherFromScratch: roles.teacher?.init.kind === "scratch",
+    fakeScores: roles.fakeScores.map((f) => f.name),
+    discriminators: roles.discriminators.map((d) => d.name),
   };
-  const role = (key: string, def: string | undefined): string => {
-    const v = r.value(key, `${pointer}/${key}`);
-    const n = v ? roleName(ctx, v, key) : def;
-    if (n === undefined) {
-      if (!v) ctx.bag.report(D.missingAttribute, [`'${key}'`, `loss ${name}`], r.span);
-      return "";
-    }
-    return n;
-  };
-  const teacherGuidance = roles.teacher?.sampler.guidance ?? 1;
-  const guidance = (def: number) => r.num("guidance", `${pointer}/guidance`, { min: 0, default: def }) ?? def;
-  const distance = () => r.choice("distance", `${pointer}/distance`, K.DISTANCES, "l2") ?? "l2";
-  const fakeNames = roles.fakeScores.map((f) => f.name);
-  const dNames = roles.discriminators.map((d) => d.name);
-  let loss: P.Loss;
-  switch (kind) {
-    case "flow_matching":
-      loss = {
-        name,
-        kind,
-        role: role("role", roles.teacher?.init.kind === "scratch" ? "teacher" : "student"),
-        t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }),
-        // 0.3: the second calibration probe's clamp (our choice; 0.05 gave t < 0.1 up to 400x the weight of t ~ 1)
-        minT: r.num("min_t", `${pointer}/minT`, { above: 0, max: 1, default: 0.3 }) ?? 0.3,
-        weight,
-      };
-      break;
-    case "vsd":
-    case "dmd":
-      loss = { name, kind, fake: role("fake", onlyOne(fakeNames)), guidance: guidance(teacherGuidance), t: dist("t", { kind: "uniform", low: 0.02, high: 0.98 }), weight };
-      break;
-    case "diffusion":
-      loss = {
-        name,
-        kind,
-        role: role("role", onlyOne(fakeNames)),
-        t: dist("t", { kind: "logit_normal", mean: 0, std: 1 }),
-        // the teacher's clamp, so that a zero-initialised LoRA starts from the loss the teacher was trained on
-        minT: r.num("min_t", `${pointer}/minT`, { above: 0, max: 1, default: 0.3 }) ?? 0.3,
-        weight,
-      };
-      break;
-    case "gan_generator":
-    case "gan_discriminator":
-    case "gan_mismatch":
-    case "r1":
-      loss = { name, kind, discriminator: role("discriminator", onlyOne(dNames)), weight };
-      break;
-    case "approx_r1":
-      loss = { name, kind, discriminator: role("discriminator", onlyOne(dNames)), sigma: r.num("sigma", `${pointer}/sigma`, { above: 0, default: 0.01 }) ?? 0.01, weight };
-      break;
-    case "str1":
-      loss = {
-        name,
-        kind,
-        discriminator: role("discriminator", onlyOne(dNames)),
-        sigmaSpatial: r.num("sigma_spatial", `${pointer}/sigmaSpatial`, { above: 0, default: 0.01 }) ?? 0.01,
-        sigmaTemporal: r.num("sigma_temporal", `${pointer}/sigmaTemporal`, { above: 0, default: 0.1 }) ?? 0.1,
-        weight,
-      };
-      break;
-    case "c_sds":
-    case "sds":
-      // t' below 0.5 by default: re-noised further, the teacher's estimate is the blurred mean of the
-      // clip's possible futures and the term pulls the student toward blur (docs/language.md, section 14)
-      loss = { name, kind, t: dist("t", { kind: "uniform", low: 0.02, high: 0.5 }), guidance: guidance(1), weight };
-      break;
-    case "consistency": {
-      const ev = r.value("edges", `${pointer}/edges`);
-      let edges = [1, 0];
-      if (ev) {
-        const items = ev.t === "list" ? ev.items : [ev];
-        const nums = items.map((x) => expectNumber(ctx, x, "edges", { min: 0, max: 1 }));
-        if (nums.every((x) => x !== undefined)) edges = nums as number[];
-        if (edges.length < 2 || !edges.every((x, i) => i === 0 || x < edges[i - 1]!)) {
-          ctx.bag.report(D.outOfRange, ["consistency edges must be at least two times, strictly descending (e.g. [1, 0.5, 0])"], ev.span);
-        }
-      }
-      loss = {
-        name,
-        kind,
-        edges,
-        solverSteps: r.num("solver_steps", `${pointer}/solverSteps`, { int: true, min: 1, default: 1 }) ?? 1,
-        guidance: guidance(teacherGuidance),
-        targetDecay: r.num("target_decay", `${pointer}/targetDecay`, { min: 0, max: 0.999999, default: 0.95 }) ?? 0.95,
-        distance: r.choice("distance", `${pointer}/distance`, K.DISTANCES, "huber") ?? "huber",
-        weight,
-      };
-      break;
-    }
-    case "regression":
-      loss = {
-        name,
-        kind,
-        teacherSteps: r.num("teacher_steps", `${pointer}/teacherSteps`, { int: true, min: 1, default: roles.teacher?.sampler.steps ?? 50 }) ?? 50,
-        guidance: guidance(teacherGuidance),
-        distance: distance(),
-        weight,
-      };
-      break;
+  const loss: Record<string, unknown> = { name, kind };
+  for (const [key, s] of Object.entries(lossSettings(kind))) {
+    loss[key] = lowerSetting(ctx, r, s, languageKey(key), `${pointer}/${key}`, `loss ${name}`, kind, rc);
   }
+  const wv = r.value("weight", `${pointer}/weight`);
+  loss["weight"] = (wv && toSchedule(ctx, wv, "weight", `${pointer}/weight`)) || { kind: "constant" as const, value: 1 };
   r.finish();
-  return loss;
+  return loss as P.Loss;
+}
+
+/** One loss setting from its block (reported and replaced by its default when wrong). */
+function lowerSetting(ctx: LowerContext, r: BlockReader, s: Setting, key: string, pointer: string, what: string, kind: LossKind, rc: RoleContext): unknown {
+  switch (s.type) {
+    case "ref": {
+      const v = r.value(key, pointer);
+      const n = v ? roleName(ctx, v, key) : s.default(rc);
+      if (n === undefined && !v) ctx.bag.report(D.missingAttribute, [`'${key}'`, what], r.span);
+      return n ?? "";
+    }
+    case "num": {
+      const def = typeof s.default === "number" ? s.default : s.default(rc);
+      return r.num(key, pointer, { default: def, ...(s.int ? { int: true } : {}), min: s.min, max: s.max, above: s.above, below: s.below }) ?? def;
+    }
+    case "dist": {
+      const v = r.value(key, pointer);
+      return (v && toDistribution(ctx, v, key, pointer)) || s.default;
+    }
+    case "choice":
+      return r.choice(key, pointer, s.values, s.default) ?? s.default;
+    case "times": {
+      const v = r.value(key, pointer);
+      if (!v) return [...s.default];
+      const items = v.t === "list" ? v.items : [v];
+      const nums = items.map((x) => expectNumber(ctx, x, key, { min: 0, max: 1 }));
+      const times = nums.every((x) => x !== undefined) ? (nums as number[]) : [...s.default];
+      if (times.length < 2 || !times.every((x, i) => i === 0 || x < times[i - 1]!)) {
+        ctx.bag.report(D.outOfRange, [`${kind} ${key} must be at least two times, strictly descending (e.g. [1, 0.5, 0])`], v.span);
+      }
+      return times;
+    }
+  }
 }
 
 function lowerOptimizer(ctx: LowerContext, role: string, r: BlockReader, pointer: string): P.Optimizer {

@@ -140,6 +140,8 @@ export interface NumOpts {
   max?: number;
   /** Exclusive lower bound. */
   above?: number;
+  /** Exclusive upper bound. */
+  below?: number;
 }
 
 export function expectNumber(ctx: LowerContext, v: Value, key: string, opts: NumOpts = {}): number | undefined {
@@ -158,12 +160,13 @@ export function expectNumber(ctx: LowerContext, v: Value, key: string, opts: Num
     return undefined;
   }
   const bad =
-    (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max) || (opts.above !== undefined && n <= opts.above);
+    (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max) || (opts.above !== undefined && n <= opts.above) || (opts.below !== undefined && n >= opts.below);
   if (bad) {
     const parts: string[] = [];
     if (opts.above !== undefined) parts.push(`> ${opts.above}`);
     if (opts.min !== undefined) parts.push(`>= ${opts.min}`);
     if (opts.max !== undefined) parts.push(`<= ${opts.max}`);
+    if (opts.below !== undefined) parts.push(`< ${opts.below}`);
     ctx.bag.report(D.outOfRange, [`${key} must be ${parts.join(" and ")}, not ${n}`], v.span);
     return undefined;
   }

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { fromRoot } from "./helpers.js";
 import { D } from "../compiler/diagnostics/catalog.js";
 import { FUNCTIONS } from "../compiler/functions.js";
+import { LOSS_KINDS, languageKey, lossSettings, readsTeacher, type Setting } from "../compiler/plan/losses.js";
 import { caseNames, readCase } from "./compiler/diagnostics/expectations.js";
 
 interface GenDocs {
@@ -83,4 +84,46 @@ test("docs/language.md §9 shows every function with the parameters and defaults
     if (!section.includes(`\`${signature}\``)) missing.push(signature);
   }
   assert.deepEqual(missing, []);
+});
+
+test("docs/language.md §8 lists every loss kind, and each kind's keys with the defaults of the loss table", () => {
+  const md = readFileSync(fromRoot("docs", "language.md"), "utf8");
+  const section = md.slice(md.indexOf("## 8. Losses"), md.indexOf("## 9."));
+  const rows = section.split("\n").filter((l) => l.startsWith("| `"));
+  const shown = (s: Setting): string | undefined => {
+    switch (s.type) {
+      case "num":
+        return typeof s.default === "number" ? String(s.default) : undefined;
+      case "choice":
+        return s.default;
+      case "times":
+        return `[${s.default.join(", ")}]`;
+      case "dist": {
+        const d = s.default;
+        return d.kind === "uniform" ? `uniform(${d.low}, ${d.high})` : d.kind === "logit_normal" ? `logit_normal(${d.mean}, ${d.std})` : undefined;
+      }
+      case "ref":
+        return undefined; // a rule ("the only fake score"), said in words
+    }
+  };
+  const problems: string[] = [];
+  for (const kind of LOSS_KINDS) {
+    const mine = rows.filter((r) => r.split("|")[1]!.includes(`\`${kind}\``));
+    if (mine.length !== 2) {
+      problems.push(`${kind}: ${mine.length} table rows (want one in each table)`);
+      continue;
+    }
+    const keys = mine[1]!;
+    for (const [key, s] of Object.entries(lossSettings(kind))) {
+      const name = languageKey(key);
+      const def = shown(s);
+      const want = def === undefined ? `\`${name}\`` : `\`${name}\` (\`${def}\``;
+      if (!keys.includes(want)) problems.push(`${kind}: ${want}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  // the sentence naming the kinds that need a teacher names exactly those that read it
+  const sentence = section.slice(section.indexOf("(`VPAE2116`)."), section.indexOf("need a teacher."));
+  const named = [...sentence.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]!).sort();
+  assert.deepEqual(named, LOSS_KINDS.filter(readsTeacher).sort());
 });

@@ -2,6 +2,7 @@
 // comments, formatting and where the source files live.
 import * as crypto from "node:crypto";
 import type { Plan } from "./schema.js";
+import { lossRefs } from "./losses.js";
 
 /** JSON.stringify of each key with its colon (`"name":`): plans use a small, fixed set of keys. */
 const quotedKeys = new Map<string, string>();
@@ -49,11 +50,7 @@ export function planContent(plan: Omit<Plan, "hash"> | Plan): Record<string, unk
 /** Names of the fake scores and discriminators a phase's losses use (directly or as a backbone). */
 function rolesOf(plan: Pick<Plan, "discriminators">, phase: Plan["phases"][number]): Set<string> {
   const names = new Set<string>();
-  for (const l of phase.losses) {
-    if ("fake" in l) names.add(l.fake);
-    if ("role" in l) names.add(l.role);
-    if ("discriminator" in l) names.add(l.discriminator);
-  }
+  for (const l of phase.losses) for (const r of lossRefs(l)) names.add(r.name);
   for (const d of plan.discriminators) if (names.has(d.name) && d.backbone.kind === "fake_score") names.add(d.backbone.name);
   return names;
 }

@@ -22,38 +22,7 @@ export const ADVERSARIAL_LOSSES = ["hinge", "non_saturating", "relativistic"] as
 
 // ---- training ----
 
-/**
- * Every loss kind, with what it reads and whom it trains:
- * - `reads`: the networks it evaluates besides the one it trains ("teacher": the frozen teacher's weights)
- * - `trains`: "student" (a generator term), "discriminator" (the discriminator it names) or "role"
- *   (the role it names: flow matching trains the teacher or the student, diffusion a fake score)
- */
-export const LOSSES = {
-  flow_matching: { reads: [], trains: "role" },
-  vsd: { reads: ["teacher", "fake_score"], trains: "student" },
-  dmd: { reads: ["teacher", "fake_score"], trains: "student" },
-  diffusion: { reads: ["teacher"], trains: "role" },
-  gan_generator: { reads: ["discriminator"], trains: "student" },
-  gan_discriminator: { reads: [], trains: "discriminator" },
-  gan_mismatch: { reads: [], trains: "discriminator" },
-  r1: { reads: [], trains: "discriminator" },
-  approx_r1: { reads: [], trains: "discriminator" },
-  str1: { reads: [], trains: "discriminator" },
-  c_sds: { reads: ["teacher"], trains: "student" },
-  sds: { reads: ["teacher"], trains: "student" },
-  consistency: { reads: ["teacher"], trains: "student" },
-  regression: { reads: ["teacher"], trains: "student" },
-} as const satisfies Record<string, { reads: readonly ("teacher" | "fake_score" | "discriminator")[]; trains: "student" | "discriminator" | "role" }>;
-export type LossKind = keyof typeof LOSSES;
-export const LOSS_KINDS = Object.keys(LOSSES) as LossKind[];
-
-/** Loss kinds that evaluate the frozen teacher's weights. */
-export function readsTeacher(kind: LossKind): boolean {
-  return (LOSSES[kind].reads as readonly string[]).includes("teacher");
-}
-
-/** The loss kinds a discriminator's `regularizer` can name (each is also a loss kind of its own). */
-export const REGULARIZERS = ["r1", "approx_r1", "str1"] as const satisfies readonly LossKind[];
+// loss kinds, their settings and what they read and train: losses.ts
 export const DISTANCES = ["l2", "huber"] as const;
 export const OPTIMIZER_KINDS = ["adam", "adamw", "rmsprop"] as const;
 export const ACTIONS = ["reset_optimizer", "freeze", "unfreeze"] as const;

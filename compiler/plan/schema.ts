@@ -5,6 +5,7 @@ import { Type as T, type Static, type TBoolean, type TInteger, type TLiteral, ty
 
 import * as K from "./kinds.js";
 import { HEAD_ARGS, HEAD_KINDS, type BoolArg, type HeadKind, type IntArg } from "./heads.js";
+import { LOSSES, LOSS_KINDS, lossSettings, type LossKind, type Setting } from "./losses.js";
 import { PLAN_FORMAT_VERSION } from "./version.js";
 export { PLAN_FORMAT_VERSION };
 
@@ -164,46 +165,57 @@ export const Discriminator = Obj({
 });
 export type Discriminator = Static<typeof Discriminator>;
 
-// ---- losses ----
-const Weight = { weight: Schedule };
-export const LossSchema = T.Union([
-  Obj({
-    name: T.String(),
-    kind: T.Literal("flow_matching"),
-    role: T.String(),
-    t: Distribution,
-    minT: Num({ exclusiveMinimum: 0, maximum: 1, description: "With x0 prediction the v-loss is |x0_hat - x0|^2 / max(t, minT)^2: the clamp keeps nearly clean clips from dominating." }),
-    ...Weight,
-  }),
-  Obj({ name: T.String(), kind: Enum(["vsd", "dmd"] as const), fake: T.String(), guidance: Num({ minimum: 0 }), t: Distribution, ...Weight }),
-  Obj({
-    name: T.String(),
-    kind: T.Literal("diffusion"),
-    role: T.String(),
-    t: Distribution,
-    minT: Num({ exclusiveMinimum: 0, maximum: 1, description: "As flow_matching's minT: the fake score is trained with the teacher's loss on generator samples." }),
-    ...Weight,
-  }),
-  Obj({ name: T.String(), kind: T.Literal("gan_generator"), discriminator: T.String(), ...Weight }),
-  Obj({ name: T.String(), kind: T.Literal("gan_discriminator"), discriminator: T.String(), ...Weight }),
-  Obj({ name: T.String(), kind: T.Literal("gan_mismatch"), discriminator: T.String(), ...Weight }),
-  Obj({ name: T.String(), kind: T.Literal("r1"), discriminator: T.String(), ...Weight }),
-  Obj({ name: T.String(), kind: T.Literal("approx_r1"), discriminator: T.String(), sigma: Num({ exclusiveMinimum: 0 }), ...Weight }),
-  Obj({ name: T.String(), kind: T.Literal("str1"), discriminator: T.String(), sigmaSpatial: Num({ exclusiveMinimum: 0 }), sigmaTemporal: Num({ exclusiveMinimum: 0 }), ...Weight }),
-  Obj({ name: T.String(), kind: Enum(["c_sds", "sds"] as const), t: Distribution, guidance: Num({ minimum: 0 }), ...Weight }),
-  Obj({
-    name: T.String(),
-    kind: T.Literal("consistency"),
-    edges: T.Array(Num({ minimum: 0, maximum: 1 }), { minItems: 2, description: "Phase edges, descending 1 -> 0 (PCM); [1, 0] is plain CD." }),
-    solverSteps: Int({ minimum: 1, description: "Teacher ODE steps per consistency step (LCM skip)." }),
-    guidance: Num({ minimum: 0 }),
-    targetDecay: Num({ minimum: 0, exclusiveMaximum: 1, description: "EMA decay of the target network (0: stop-gradient of the online student)." }),
-    distance: Enum(K.DISTANCES),
-    ...Weight,
-  }),
-  Obj({ name: T.String(), kind: T.Literal("regression"), teacherSteps: Int({ minimum: 1 }), guidance: Num({ minimum: 0 }), distance: Enum(K.DISTANCES), ...Weight }),
-]);
-export type Loss = Static<typeof LossSchema>;
+// ---- losses (one object per kind, from the loss table: compiler/plan/losses.ts) ----
+type SettingValue<S> = S extends { type: "ref" }
+  ? string
+  : S extends { type: "num" }
+    ? number
+    : S extends { type: "dist" }
+      ? Distribution
+      : S extends { type: "choice"; values: readonly (infer V extends string)[] }
+        ? V
+        : S extends { type: "times" }
+          ? number[]
+          : never;
+type LossSettings<K extends LossKind> = (typeof LOSSES)[K]["settings"];
+type LossOf<K extends LossKind> = { name: string; kind: K } & { -readonly [P in keyof LossSettings<K>]: SettingValue<LossSettings<K>[P]> } & { weight: Schedule };
+type Flat<O> = { [P in keyof O]: O[P] };
+/** A loss term of the plan: name, kind, the kind's settings (compiler/plan/losses.ts), weight. */
+export type Loss = { [K in LossKind]: Flat<LossOf<K>> }[LossKind];
+
+function settingSchema(s: Setting): TSchema {
+  const description = "description" in s && s.description ? { description: s.description } : {};
+  switch (s.type) {
+    case "ref":
+      return T.String();
+    case "num": {
+      const bounds = {
+        ...(s.min !== undefined ? { minimum: s.min } : {}),
+        ...(s.above !== undefined ? { exclusiveMinimum: s.above } : {}),
+        ...(s.max !== undefined ? { maximum: s.max } : {}),
+        ...(s.below !== undefined ? { exclusiveMaximum: s.below } : {}),
+        ...description,
+      };
+      return s.int ? Int(bounds) : Num(bounds);
+    }
+    case "dist":
+      return Distribution;
+    case "choice":
+      return Enum(s.values);
+    case "times":
+      return T.Array(Num({ minimum: 0, maximum: 1 }), { minItems: 2, ...description });
+  }
+}
+
+/** The plan schema of one loss kind: name, tag, its settings in plan order, weight. */
+function lossSchema(kind: LossKind): TSchema {
+  const props: Record<string, TSchema> = { name: T.String(), kind: T.Literal(kind) };
+  for (const [key, s] of Object.entries(lossSettings(kind))) props[key] = settingSchema(s);
+  props["weight"] = Schedule;
+  return Obj(props);
+}
+
+export const LossSchema = T.Unsafe<Loss>(T.Union(LOSS_KINDS.map((k) => lossSchema(k))));
 const Loss = T.Unsafe<Loss>({ $ref: "#/$defs/Loss" });
 
 export const Optimizer = Obj({
@@ -302,13 +314,12 @@ export function planJsonSchema(): Record<string, unknown> {
   };
 }
 
-// The unions above spell some kinds as literals (one object shape per kind); these lines make the
-// compiler check that they are exactly the kinds of kinds.ts.
+// Some unions above spell their kinds as literals (one object shape per kind); these lines make the
+// compiler check that they are exactly the kinds of kinds.ts and heads.ts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const kindsAgree: [
-  Same<Loss["kind"], K.LossKind>,
   Same<Head["kind"], HeadKind>,
   Same<Backbone["kind"], (typeof K.BACKBONE_KINDS)[number]>,
   Same<World["kind"], (typeof K.WORLD_KINDS)[number]>,
-] = [true, true, true, true];
+] = [true, true, true];
 void kindsAgree;

@@ -27,7 +27,7 @@
 // is shared by the update's later terms; a discriminator draws its t and noise for real and generated
 // clips together (dNoise), shared or independent as the plan says.
 import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
-import type { LossKind } from "../../compiler/plan/kinds.js";
+import type { LossKind } from "../../compiler/plan/losses.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
 import type { Rng } from "./rng.js";
@@ -38,7 +38,7 @@ import type { World, WorldBatch } from "./world/types.js";
 import { Nets, type Condition, type DiscNet } from "./nets.js";
 import { targetKey } from "./io/checkpoint-keys.js";
 import { discriminatorLoss, generatorLoss, mismatchLoss } from "./losses/adversarial.js";
-import { distributionMatching, scoreDistillation } from "./losses/distillation.js";
+import { distributionMatching, scoreDistillation, stopGradient } from "./losses/distillation.js";
 import { approxR1, r1, str1 } from "./losses/regularizers.js";
 import { byNoiseLevel } from "./diagnostics.js";
 
@@ -262,6 +262,36 @@ const distributionMatchingTerm: TermFn<"vsd" | "dmd"> = (s, l) => {
   return distributionMatching(x, real, fake, l.kind === "dmd");
 };
 
+/**
+ * SiD, score identity distillation (Zhou et al., ICML 2024), in x0 terms. With d = x0_teacher - x0_fake,
+ * both estimated at the re-noised output: loss = (1 - alpha) d^2 + d (x0_fake - x), per element over the
+ * future frames, divided per clip by mean |x - x0_teacher| (no gradient; DMD's normaliser) and averaged.
+ * Unlike vsd/dmd the re-noised output is not detached: the gradient reaches the student through both
+ * networks' inputs as well as through x. Zero, with zero gradient, while the fake score equals the teacher.
+ */
+export function scoreIdentity(x: tf.Tensor5D, real: tf.Tensor5D, fake: tf.Tensor5D, alpha: number): tf.Scalar {
+  return tf.tidy(() => {
+    const [fx, fr, ff] = [futureFrames(x), futureFrames(real), futureFrames(fake)];
+    const b = x.shape[0];
+    const d = tf.sub(fr, ff);
+    const perElement = tf.add(tf.mul(1 - alpha, tf.square(d)), tf.mul(d, tf.sub(ff, fx)));
+    const w = tf.add(tf.mean(tf.reshape(tf.abs(tf.sub(fx, fr)), [b, -1]), 1), 1e-6);
+    const perClip = tf.mean(tf.reshape(perElement, [b, -1]), 1);
+    return tf.mean(tf.div(perClip, stopGradient(w))) as tf.Scalar;
+  });
+}
+
+const scoreIdentityTerm: TermFn<"sid"> = (s, l) => {
+  const nets = s.nets;
+  const x = s.generated();
+  const t = s.times(l.t);
+  const xt = pasteFirstFrame(noisy(x, s.noise(), t), s.cond.image);
+  const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
+  const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
+  s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
+  return scoreIdentity(x, real, fake, l.alpha);
+};
+
 const regulariserTerm: TermFn<"r1" | "approx_r1" | "str1"> = (s, l) => {
   const nets = s.nets;
   const d = s.disc(l.discriminator);
@@ -311,6 +341,7 @@ const TERMS: { [K in LossKind]: TermFn<K> } = {
   },
   vsd: distributionMatchingTerm,
   dmd: distributionMatchingTerm,
+  sid: scoreIdentityTerm,
   gan_generator: (s, l) => {
     const nets = s.nets;
     const d = s.disc(l.discriminator);

@@ -5,7 +5,7 @@
 // copies.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { runtimeGaps } from "../../compiler/plan/support.js";
-import { trainedRole } from "../../compiler/plan/roles.js";
+import { trainedRole } from "../../compiler/plan/losses.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";

@@ -3,6 +3,7 @@ import type { Backbone, Distribution, Plan, Schedule } from "../../../compiler/p
 import { callsPerUpdate, estimatePhase, formatBytes, formatCount, hardwareOf, separateDiscriminatorVariant, tokensPerClip } from "../../../compiler/estimate.js";
 import { fakeScoreParameterCount } from "../../../compiler/plan/networks.js";
 import { headKind, headParameterCount } from "../../../compiler/plan/heads.js";
+import { lossCost, lossRefs } from "../../../compiler/plan/losses.js";
 import { formatValue, type PlanDiff } from "../../../compiler/plan/diff.js";
 
 function n(x: number): string {
@@ -51,14 +52,11 @@ function pad(s: string, w: number): string {
 function lossLabel(l: Plan["phases"][number]["losses"][number]): string {
   const w = formatSchedule(l.weight);
   const extra: string[] = [];
-  if ("fake" in l) extra.push(`fake score ${l.fake}`);
-  if ("role" in l) extra.push(l.role);
-  if ("discriminator" in l) extra.push(l.discriminator);
+  for (const r of lossRefs(l)) extra.push(r.target === "fake_score" && !r.trained ? `fake score ${r.name}` : r.name);
   if ("guidance" in l && l.guidance !== 1) extra.push(`cfg ${n(l.guidance)}`);
   if ("t" in l) extra.push(`t ${formatDistribution(l.t)}`);
-  if (l.kind === "str1") extra.push(`sigma ${n(l.sigmaSpatial)}/${n(l.sigmaTemporal)}`);
-  if (l.kind === "approx_r1") extra.push(`sigma ${n(l.sigma)}`);
-  if (l.kind === "consistency") extra.push(`edges ${l.edges.map(n).join("/")}`);
+  const detail = lossCost(l).detail?.(l, n);
+  if (detail) extra.push(detail);
   const kind = l.name === l.kind ? l.kind : `${l.name}=${l.kind}`;
   return `${kind} x${w}${extra.length ? ` (${extra.join(", ")})` : ""}`;
 }
