@@ -1,5 +1,6 @@
-// One optimizer update of one role: draw a batch, evaluate the phase's loss terms that train the role,
-// take the gradients of their weighted sum with respect to the role's own variables, step.
+// The loss terms and the draws they share. One update (step.ts) makes a `Draws` from a fresh batch
+// and asks `termLoss` for each of its terms; this file says what each term computes and which random
+// numbers it draws, in the order its `TERMS` entry is written.
 //
 // What each term computes (x = the generator's clean output, frame 0 = the condition image):
 //   flow_matching  real clip noised to t, regress the velocity (teacher pre-training)
@@ -7,6 +8,8 @@
 //   vsd / dmd      re-noise x to t; the teacher's (guided) and the fake score's x0 estimates there give
 //                  the gradient x0_fake - x0_real on x, i.e. -(s_real - s_fake); dmd also divides it by
 //                  the clip's mean |x - x0_real| (DMD's normalisation), vsd does not
+//   sid            score identity distillation on the same two estimates, with the gradient also
+//                  flowing through both networks' inputs (scoreIdentity below)
 //   gan_generator  the adversarial G term on D(re-noised x); the gradient reaches G through the
 //                  backbone's activations (the backbone's weights are not updated by it)
 //   gan_discriminator  the D term on re-noised real clips vs re-noised detached generator clips
@@ -18,29 +21,27 @@
 //   consistency    (phased) consistency distillation on real clips with a teacher ODE solver step
 //   regression     x from noise regresses to the teacher's multi-step ODE sample from the same noise
 //
-// Random numbers, and the order they are drawn in (a resumed run repeats them exactly; the committed
-// reference of test/baselines/losses/ fails when the order changes). Four streams: `data` (the batch),
-// `time` (every t and t'), `noise` (every Gaussian tensor) and `drop` (condition dropout, wrong
-// prompts). In one update: the batch is drawn first; then the terms run in the plan's order, each
-// drawing in the order its case below is written; the generator's input (its noise, and for
-// noised-real input its s) is drawn the first time a term asks for the generated clip, and that clip
-// is shared by the update's later terms; a discriminator draws its t and noise for real and generated
-// clips together (dNoise), shared or independent as the plan says.
+// Random numbers (a resumed run repeats them exactly; the committed reference of
+// test/baselines/losses/ fails when their order changes). Four streams: `data` (the batch), `time`
+// (every t and t'), `noise` (every Gaussian tensor) and `drop` (condition dropout, wrong prompts).
+// Within an update, after the batch: the terms in the plan's order, each drawing in the order its
+// entry is written. Two draws are shared, and happen where the first term asks for them: the
+// generator's input (its noise, and for noised-real input its s), drawn by the first `generated()`,
+// whose clip the update's later terms reuse; and a discriminator's t and noise for real and generated
+// clips (`dNoise`), shared or independent as the plan says.
 import type { Loss, Phase, Plan } from "../../compiler/plan/schema.js";
 import type { LossKind } from "../../compiler/plan/losses.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { tf } from "./tf.js";
 import type { Rng } from "./rng.js";
-import { sampleTimes, scheduleValue } from "./schedule.js";
+import { sampleTimes } from "./schedule.js";
 import { firstFrame, frames, futureFrames, noisy, pasteFirstFrame, perClip, sampleEuler, velocityLoss } from "./flow.js";
-import type { Optimizer } from "./optim.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { Nets, type Condition, type DiscNet } from "./nets.js";
 import { targetKey } from "./io/checkpoint-keys.js";
 import { discriminatorLoss, generatorLoss, mismatchLoss } from "./losses/adversarial.js";
 import { distributionMatching, scoreDistillation, stopGradient } from "./losses/distillation.js";
 import { approxR1, r1, str1 } from "./losses/regularizers.js";
-import { byNoiseLevel } from "./diagnostics.js";
 
 export interface Streams {
   data: Rng;
@@ -59,65 +60,6 @@ export interface UpdateContext {
   rng: Streams;
 }
 
-export interface UpdateResult {
-  losses: Record<string, number>;
-  stats: Record<string, number>;
-  /** Per-clip values: each discriminator's logits on the real and the generated clips of its update. */
-  histograms: Record<string, number[]>;
-}
-
-/** Runs one optimizer update of `role` on `terms`; returns the loss values and diagnostics. */
-export function updateRole(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer): UpdateResult {
-  const own = ctx.nets.owned.get(role);
-  if (!own) throw new Error(`role ${role} has no network`);
-  const draws = new Draws(ctx, ctx.world.sample(ctx.phase.batch, ctx.rng.data));
-  const named: Record<string, tf.Scalar> = {};
-  const kept: Record<string, tf.Scalar> = {};
-  const keptHist: Record<string, tf.Tensor1D> = {};
-  const levelValues: Draws["byLevel"] = [];
-  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
-  try {
-    result = tf.variableGrads(() => {
-      const parts = terms.map((l) => {
-        const loss = termLoss(draws, l);
-        named[l.name] = tf.keep(loss);
-        return tf.mul(loss, scheduleValue(l.weight, ctx.phaseStep, ctx.phase.steps)) as tf.Scalar;
-      });
-      for (const [k, v] of Object.entries(draws.stats)) kept[k] = tf.keep(v);
-      for (const [k, v] of Object.entries(draws.histograms)) keptHist[k] = tf.keep(v);
-      for (const b of draws.byLevel) levelValues.push({ ...b, values: tf.keep(b.values) });
-      return tf.addN(parts) as tf.Scalar;
-    }, [...own.values()]);
-  } finally {
-    draws.dispose();
-  }
-  result.value.dispose();
-  const byName = new Map<string, tf.Tensor>();
-  for (const [name, v] of own) {
-    const g = result.grads[v.name];
-    if (g) byName.set(name, g);
-  }
-  const report = opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
-  // sync point: a handful of scalars per update
-  const read = (m: Record<string, tf.Scalar>) => {
-    const out: Record<string, number> = {};
-    for (const [k, t] of Object.entries(m)) {
-      out[k] = t.dataSync()[0]!;
-      t.dispose();
-    }
-    return out;
-  };
-  const losses = read(named);
-  const stats = { ...read(kept), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
-  // per-clip values (a discriminator's logits serve both): read each once, dispose each once
-  const histograms: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(t.dataSync());
-  const levels = levelValues.map((b) => ({ ...b, values: b.values.dataSync() as Float32Array }));
-  tf.dispose([...new Set<tf.Tensor>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])]);
-  Object.assign(stats, byNoiseLevel(levels));
-  return { losses, stats, histograms };
-}
-
 /**
  * Identity in value, no gradient: a fresh tensor made from the values, so the tape is cut and no
  * backward pass runs through what produced x (a zero-gradient op would still run one). It reads the
@@ -128,7 +70,7 @@ function detach<T extends tf.Tensor>(x: T): T {
 }
 
 /** The batch of one update and the random draws its terms make, shared between terms where the method shares them. */
-class Draws {
+export class Draws {
   readonly x0: tf.Tensor5D;
   readonly cond: Condition;
   readonly n: number;
@@ -401,7 +343,8 @@ const TERMS: { [K in LossKind]: TermFn<K> } = {
   },
 };
 
-function termLoss(s: Draws, l: Loss): tf.Scalar {
+/** The value of one term on the update's draws. */
+export function termLoss(s: Draws, l: Loss): tf.Scalar {
   return (TERMS[l.kind] as TermFn<LossKind>)(s, l as never);
 }
 

@@ -1,11 +1,9 @@
-// Executes a plan: phases in order, each a loop of update cycles, with checkpoints, evaluation, exact
+// Executes a plan: phases in order, each a loop of training steps, with checkpoints, evaluation, exact
 // resume, a clean stop at step boundaries and a hard stop on non-finite losses. One flat loop
-// (executePlan); a cycle (cycle below) runs each role's updates in the phase's `updates` order, each
-// update being objectives.ts's updateRole on the loss terms that train that role, then moves the EMA
-// copies.
+// (executePlan); what one step does is step.ts (its header reads top-down), and the loss terms are
+// objectives.ts.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { runtimeGaps } from "../../compiler/plan/support.js";
-import { trainedRole } from "../../compiler/plan/losses.js";
 import { initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
@@ -16,8 +14,9 @@ import type { ParamSet, DitShape } from "./model/types.js";
 import type { World } from "./world/types.js";
 import { initParams } from "./model/dit.js";
 import { Nets } from "./nets.js";
-import { backboneKey, emaKey, optimizerStepCounter, optimizerTensor, parseOptimizerTensor, roleTensor, shadowTensor, targetKey } from "./io/checkpoint-keys.js";
-import { updateRole, type Streams } from "./objectives.js";
+import { optimizerStepCounter, optimizerTensor, parseOptimizerTensor, roleTensor, shadowTensor } from "./io/checkpoint-keys.js";
+import type { Streams } from "./objectives.js";
+import { shadowsOf, trainStep } from "./step.js";
 import { equilibriumReferences } from "./equilibrium.js";
 import { createWorld } from "./world/sprites.js";
 import { VALIDATION } from "./world/clip-sets.js";
@@ -139,7 +138,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
           checkpoint(state, run, emit);
           return finish();
         }
-        const { losses, stats, histograms } = cycle(state, phase);
+        const { losses, stats, histograms } = trainStep({ plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng }, state.optimizers, state.frozen);
         for (const [name, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) {
             status = "failed";
@@ -230,51 +229,7 @@ function ensureOptimizers(state: State, phase: Phase): void {
     state.optimizers.set(o.role, new Optimizer(o));
   }
   // EMA shadows start as copies of their role when the first phase that needs them begins
-  for (const s of shadowsOf(state, phase)) state.nets.ensureShadow(s.key, s.of);
-}
-
-/**
- * The EMA copies a phase keeps up to date after every cycle: its `ema` entries, the EMA backbone of
- * every discriminator its losses use (the self-discriminator follows the generator), and the target
- * network of a consistency term.
- */
-function shadowsOf(state: State, phase: Phase): { key: string; of: ParamSet; decay: number }[] {
-  const nets = state.nets;
-  const out = phase.ema.map((e) => ({ key: emaKey(e.role, e.decay), of: nets.owned.get(e.role)!, decay: e.decay }));
-  const discs = new Set<string>();
-  for (const l of phase.losses) {
-    if ("discriminator" in l) discs.add(l.discriminator);
-    if (l.kind === "consistency" && l.targetDecay > 0) out.push({ key: targetKey("student", l.targetDecay), of: nets.student, decay: l.targetDecay });
-  }
-  for (const name of discs) {
-    const b = nets.discs.get(name)?.plan.backbone;
-    if (b?.kind === "ema") out.push({ key: backboneKey(name), of: nets.owned.get(b.of)!, decay: b.decay });
-  }
-  return out.filter((s, i) => out.findIndex((x) => x.key === s.key) === i);
-}
-
-// ---- one cycle of updates ----
-
-/** One cycle: every role's update count, then the EMA copies. Returns the last value of each loss and statistic. */
-function cycle(state: State, phase: Phase): { losses: Record<string, number>; stats: Record<string, number>; histograms: Record<string, number[]> } {
-  const losses: Record<string, number> = {};
-  const stats: Record<string, number> = {};
-  const histograms: Record<string, number[]> = {};
-  const ctx = { plan: state.plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng };
-  for (const u of phase.updates) {
-    // a frozen role (the `freeze` entry action) keeps its weights bit for bit
-    if (state.frozen.has(u.role)) continue;
-    const terms = phase.losses.filter((l) => trainedRole(l) === u.role);
-    if (terms.length === 0) continue;
-    for (let k = 0; k < u.count; k++) {
-      const out = updateRole(ctx, u.role, terms, state.optimizers.get(u.role)!);
-      Object.assign(losses, out.losses);
-      Object.assign(stats, out.stats);
-      Object.assign(histograms, out.histograms);
-    }
-  }
-  for (const s of shadowsOf(state, phase)) state.nets.updateShadow(s.key, s.of, s.decay);
-  return { losses, stats, histograms };
+  for (const s of shadowsOf(state.nets, phase)) state.nets.ensureShadow(s.key, s.of);
 }
 
 // ---- checkpoints ----
