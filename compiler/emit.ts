@@ -29,6 +29,8 @@ export interface PlanMeta {
   sweep: Plan["sweep"];
   /** Collects the parameters the experiment's expressions read. */
   usedParams?: Set<string>;
+  /** No content hashes and no source map (CompileOptions.checkOnly). */
+  checkOnly?: boolean;
 }
 
 export function planFromTree(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag): CompiledPlan | undefined {
@@ -98,10 +100,11 @@ function finishPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag, be
   // A plan that breaks a semantic rule is not a plan; validating it against the schema would only
   // repeat the same problem as VPAE3001 (e.g. no phases -> "/phases must not have fewer than 1 items").
   if (bag.errorCount > before) return undefined;
-  const chain = phaseChain(body);
-  body.phases.forEach((p, i) => (p.hash = chain.phases[i]!));
+  const hashed = meta.checkOnly !== true;
+  const chain = hashed ? phaseChain(body) : undefined;
+  if (chain) body.phases.forEach((p, i) => (p.hash = chain.phases[i]!));
   const sourceMap: Record<string, SourceLocation> = {};
-  for (const ptr of sortedPointers(ctx.map)) {
+  if (hashed) for (const ptr of sortedPointers(ctx.map)) {
     const s = ctx.map.get(ptr)!;
     sourceMap[ptr] = { file: s.file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
   }
@@ -114,7 +117,7 @@ function finishPlan(tree: ExperimentTree, meta: PlanMeta, bag: DiagnosticBag, be
     ...body,
     sourceMap,
   };
-  const plan = { ...partial, hash: planHash(partial, chain) } as Plan;
+  const plan = { ...partial, hash: chain ? planHash(partial, chain) : "" } as Plan;
   const valid = validatePlan(plan);
   if (!valid.ok) {
     for (const e of valid.errors) bag.report(D.planSchema, [e.pointer || "/", e.message], locate(ctx.map, e.pointer, tree.root.span));

@@ -59,7 +59,7 @@ export function valueToExpr(v: Value): Expr {
   }
 }
 
-export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope, bag: DiagnosticBag, overrides: readonly Override[], entry: string): SweepMember[] | undefined {
+export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope, bag: DiagnosticBag, overrides: readonly Override[], entry: string, checkOnly = false): SweepMember[] | undefined {
   const before = bag.errorCount;
   const targetName = joinPath(decl.target);
   const target = program.scopes.get(scope.file)?.get(targetName);
@@ -163,7 +163,7 @@ export function expandSweep(program: Program, decl: SweepDecl, scope: FileScope,
     }
     const name = m.map((a) => `${a.axis}=${a.label}`).join(",") || "base";
     const reported = bag.items.length;
-    const compiled = planFromTree(tree, { experiment: targetName, sourceFile: entry, sweep: { name: decl.name.text, member: name, index, changes } }, bag);
+    const compiled = planFromTree(tree, { experiment: targetName, sourceFile: entry, sweep: { name: decl.name.text, member: name, index, changes }, checkOnly }, bag);
     // A problem that only some members have points into the shared experiment: say which member (the
     // bag keeps one copy of a repeated diagnostic, so this names the first member that has it).
     for (const d of bag.items.slice(reported)) d.notes.push({ message: `in sweep ${decl.name.text}, member ${index} (${name})` });

@@ -72,7 +72,7 @@ export async function readOverrides(args: ParsedArgs, bag: DiagnosticBag, source
   return out;
 }
 
-export async function compileWithFlags(file: string, args: ParsedArgs, extra: { experiment?: string } = {}): Promise<{ result: CompileResult; diagnostics: Diagnostic[]; sources: Map<string, string> }> {
+export async function compileWithFlags(file: string, args: ParsedArgs, extra: { experiment?: string; checkOnly?: boolean } = {}): Promise<{ result: CompileResult; diagnostics: Diagnostic[]; sources: Map<string, string> }> {
   const bag = new DiagnosticBag();
   const sources = new Map<string, string>();
   const overrides = await readOverrides(args, bag, sources);
@@ -81,7 +81,7 @@ export async function compileWithFlags(file: string, args: ParsedArgs, extra: { 
     const empty = compileFile(file, { sweeps: false, overrides: [], importRoots, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
     return { result: { ...empty, plans: [], sweeps: [] }, diagnostics: [...bag.items], sources: new Map([...sources, ...empty.program.sources]) };
   }
-  const result = compileFile(file, { overrides, sources, importRoots, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
+  const result = compileFile(file, { overrides, sources, importRoots, checkOnly: extra.checkOnly ?? false, ...(extra.experiment !== undefined ? { experiment: extra.experiment } : {}) });
   return { result, diagnostics: [...bag.items, ...result.diagnostics], sources: result.program.sources };
 }
 

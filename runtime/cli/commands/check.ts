@@ -22,7 +22,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   for (const file of args.positionals) {
     let compiled: Awaited<ReturnType<typeof compileWithFlags>>;
     try {
-      compiled = await compileWithFlags(file, args);
+      compiled = await compileWithFlags(file, args, { checkOnly: true });
     } catch (error) {
       // a bug in vpae: the other files are still checked and reported, then it is reported as a bug
       bugs.push({ file, error });
