@@ -20,7 +20,7 @@ export interface ParamSpec {
 }
 
 /** Elements of one parameter. */
-export function specSize(spec: ParamSpec): number {
+function specSize(spec: ParamSpec): number {
   return spec.shape.reduce((p, d) => p * d, 1);
 }
 
@@ -180,7 +180,7 @@ function buildDitParams(d: DitDims): ParamSpec[] {
 // ---- LoRA ----
 
 /** The DiT weights a LoRA adapts (`blocks.<i>.<layer>.w` for every layer of LORA_LAYERS). */
-export function loraTargets(dit: readonly ParamSpec[]): ParamSpec[] {
+function loraTargets(dit: readonly ParamSpec[]): ParamSpec[] {
   const layers = new Set<string>(LORA_LAYERS);
   return dit.filter((s) => {
     const m = /^blocks\.\d+\.(.+)\.w$/.exec(s.name);
