@@ -61,6 +61,6 @@ const params = initParams(shape, 1);
 const clips = 16;
 const evalBatch = world.evalBatch(clips);
 for (const nfe of [1, plan.teacher.sampler.nfe]) {
-  const res = inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
+  const res = await inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
   console.log(`sampling at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
 }

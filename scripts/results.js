@@ -280,8 +280,8 @@ async function latency() {
   let nfe = { teacher: 0, student: 0 };
   // interleaved, so that both see the same machine state; medians over rounds
   for (let i = 0; i < rounds; i++) {
-    const a = inf.generate(teacher.model, teacher.params, batch, inf.samplerFor(teacher.plan.teacher.sampler.nfe, teacher.plan.teacher.sampler), i);
-    const b = inf.generate(student.model, student.params, batch, inf.samplerFor(1, student.plan.student.sampler), i);
+    const a = await inf.generate(teacher.model, teacher.params, batch, inf.samplerFor(teacher.plan.teacher.sampler.nfe, teacher.plan.teacher.sampler), i);
+    const b = await inf.generate(student.model, student.params, batch, inf.samplerFor(1, student.plan.student.sampler), i);
     t100.push(a.latencyMs / batch.n);
     s1.push(b.latencyMs / batch.n);
     nfe = { teacher: a.nfe, student: b.nfe };

@@ -29,7 +29,7 @@ export const ACTIONS = ["reset_optimizer", "freeze", "unfreeze"] as const;
 
 // ---- machine, evaluation ----
 /** Runtimes a plan can ask for; `auto` lets the runtime pick (docs/runtime.md). */
-export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["auto", "tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
 export const PRECISIONS = ["bf16", "fp32"] as const;
 export const SHARDINGS = ["none", "fsdp"] as const;

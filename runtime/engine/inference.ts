@@ -30,7 +30,7 @@ export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; gu
  */
 const warmed = new WeakSet<Dit>();
 
-export function generate(state: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, batch: WorldBatch, sampler: { timesteps: number[]; guidance: number }, seed: number): { video: Float32Array; latencyMs: number; nfe: number } {
+export async function generate(state: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, batch: WorldBatch, sampler: { timesteps: number[]; guidance: number }, seed: number): Promise<{ video: Float32Array; latencyMs: number; nfe: number }> {
   const { n, frames, height, width, channels } = batch;
   const eps = tf.tensor5d(new Rng(seed).normals(batch.video.length), [n, frames, height, width, channels]);
   const x0 = tf.tensor5d(batch.video, [n, frames, height, width, channels]);
@@ -41,7 +41,9 @@ export function generate(state: { dit: Dit; shape: DitShape; world: World }, par
   // The first call of a process compiles kernels and fills caches: keep it out of the latency.
   if (!warmed.has(state.dit)) {
     warmed.add(state.dit);
-    tf.tidy(() => state.dit.apply(params, { xt: eps, t: tf.ones([n]) as tf.Tensor1D, image, imageMask: mask, prompt }).out.dataSync());
+    const warm = tf.tidy(() => state.dit.apply(params, { xt: eps, t: tf.ones([n]) as tf.Tensor1D, image, imageMask: mask, prompt }).out);
+    await warm.data();
+    warm.dispose();
   }
   const started = performance.now();
   const { video, nfe } = sampleEuler(
@@ -53,7 +55,7 @@ export function generate(state: { dit: Dit; shape: DitShape; world: World }, par
     image,
     sampler,
   );
-  const data = video.dataSync() as Float32Array; // sync point: the samples
+  const data = (await video.data()) as Float32Array; // sync point: the samples
   const latencyMs = performance.now() - started;
   tf.dispose([eps, x0, image, prompt, nullPrompt, mask, video]);
   return { video: Float32Array.from(data), latencyMs, nfe };
@@ -65,8 +67,8 @@ export interface EvalSummary extends ScoreRow {
 }
 
 /** Samples and scores the world's fixed evaluation clips at one NFE. */
-export function evaluateAt(model: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, own: Sampler, batch: WorldBatch, nfe: number, seed: number): { summary: EvalSummary; video: Float32Array } {
-  const { video, latencyMs } = generate(model, params, batch, samplerFor(nfe, own), seed);
+export async function evaluateAt(model: { dit: Dit; shape: DitShape; world: World }, params: ParamSet, own: Sampler, batch: WorldBatch, nfe: number, seed: number): Promise<{ summary: EvalSummary; video: Float32Array }> {
+  const { video, latencyMs } = await generate(model, params, batch, samplerFor(nfe, own), seed);
   const s = scoreClips(video, batch, model.world);
   return {
     video,

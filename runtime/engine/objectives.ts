@@ -61,12 +61,13 @@ export interface UpdateContext {
 }
 
 /**
- * Identity in value, no gradient: a fresh tensor made from the values, so the tape is cut and no
- * backward pass runs through what produced x (a zero-gradient op would still run one). It reads the
- * values back to the CPU: a synchronisation on GPU backends.
+ * Identity in value, no gradient: a new tensor on the same data that no kernel made, so the gradient
+ * tape has no path through it and no backward pass runs through what produced x (a zero-gradient op
+ * would still run one). No copy and no read-back: the data stays on the device.
  */
 function detach<T extends tf.Tensor>(x: T): T {
-  return tf.tensor(x.dataSync(), x.shape, "float32") as T;
+  tf.backend().incRef(x.dataId); // one more tensor holds the data: it lives until both are disposed
+  return tf.engine().makeTensorFromDataId(x.dataId, x.shape, x.dtype) as T;
 }
 
 /** The batch of one update and the random draws its terms make, shared between terms where the method shares them. */

@@ -1,7 +1,7 @@
 // Optimisers written out by hand (Adam, AdamW, RMSProp), so that their whole state is a set of named
 // tensors that checkpoints save and restore exactly, and so that every update reports the gradient norm
 // before clipping (a health signal the UI shows).
-import { tf } from "./tf.js";
+import { addInOrder, tf } from "./tf.js";
 import type { Optimizer as OptimizerPlan } from "../../compiler/plan/schema.js";
 import { scheduleValue } from "./schedule.js";
 
@@ -41,14 +41,14 @@ export class Optimizer {
    * Applies one update. `grads` are disposed here. `phaseStep`/`phaseSteps` drive the lr schedule.
    * With `measure` the gradient norm is read back (one sync); clipping always measures it.
    */
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, phaseStep: number, phaseSteps: number, measure: boolean): StepReport {
+  async apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, phaseStep: number, phaseSteps: number, measure: boolean): Promise<StepReport> {
     const p = this.plan;
     const lr = scheduleValue(p.lr, phaseStep, phaseSteps);
     let gradNorm: number | null = null;
     let scale = 1;
     if (p.gradClip !== null || measure) {
-      const sq = tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
-      gradNorm = Math.sqrt(sq.dataSync()[0]!); // sync point: one scalar
+      const sq = tf.tidy(() => addInOrder([...grads.values()].map((g) => tf.sum(tf.square(g)))));
+      gradNorm = Math.sqrt((await sq.data())[0]!); // sync point: one scalar
       sq.dispose();
       if (p.gradClip !== null && gradNorm > p.gradClip) scale = p.gradClip / (gradNorm + 1e-12);
     }

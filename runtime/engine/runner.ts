@@ -130,15 +130,15 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         while (opts.control.paused && !opts.control.stopRequested) await new Promise((r) => setTimeout(r, 100));
         if (opts.control.sampleRequested && state.phaseStep > 0) {
           opts.control.sampleRequested = false;
-          evaluate(state, run, phase, emit);
+          await evaluate(state, run, phase, emit);
         }
         if (opts.control.stopRequested) {
           status = "stopped";
           reason = opts.control.stopReason ?? "stopped by the user";
-          checkpoint(state, run, emit);
+          await checkpoint(state, run, emit);
           return finish();
         }
-        const { losses, stats, histograms } = trainStep({ plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng }, state.optimizers, state.frozen);
+        const { losses, stats, histograms } = await trainStep({ plan, phase, phaseStep: state.phaseStep, nets: state.nets, world: state.world, rng: state.rng }, state.optimizers, state.frozen);
         for (const [name, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) {
             status = "failed";
@@ -160,8 +160,8 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         }
         const atEnd = state.phaseStep === phase.steps;
         // Every phase ends with a checkpoint, also with checkpoint.every = 0.
-        if (atEnd || (plan.checkpoint.every > 0 && state.phaseStep % plan.checkpoint.every === 0)) checkpoint(state, run, emit);
-        if ((plan.eval.every > 0 && state.phaseStep % plan.eval.every === 0) || atEnd) evaluate(state, run, phase, emit);
+        if (atEnd || (plan.checkpoint.every > 0 && state.phaseStep % plan.checkpoint.every === 0)) await checkpoint(state, run, emit);
+        if ((plan.eval.every > 0 && state.phaseStep % plan.eval.every === 0) || atEnd) await evaluate(state, run, phase, emit);
       }
       run.phaseFinished(state.phaseIndex);
       emit({ type: "phase-end", phase: phase.name, index: state.phaseIndex, seconds: (Date.now() - phaseStarted) / 1000, time: Date.now() });
@@ -234,9 +234,10 @@ function ensureOptimizers(state: State, phase: Phase): void {
 
 // ---- checkpoints ----
 
-function snapshot(state: State): CheckpointState {
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  const put = (name: string, t: tf.Tensor) => tensors.set(name, { shape: [...t.shape], data: t.dataSync() as Float32Array });
+async function snapshot(state: State): Promise<CheckpointState> {
+  // every tensor's name, in checkpoint order; their values are read back below
+  const order: [string, tf.Tensor][] = [];
+  const put = (name: string, t: tf.Tensor) => order.push([name, t]);
   for (const [role, p] of state.nets.owned) for (const [name, v] of p) put(roleTensor(role, name), v);
   for (const [key, p] of state.nets.shadows) for (const [name, v] of p) put(roleTensor(key, name), v);
   const counters: Record<string, number> = {};
@@ -245,6 +246,8 @@ function snapshot(state: State): CheckpointState {
     for (const [name, v] of o.m) put(optimizerTensor(role, "m", name), v);
     for (const [name, v] of o.v) put(optimizerTensor(role, "v", name), v);
   }
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of order) tensors.set(name, { shape: [...t.shape], data: (await t.data()) as Float32Array });
   const rng: Record<string, RngState> = {};
   for (const [name, r] of Object.entries(state.rng) as [string, Rng][]) {
     r.flush();
@@ -322,11 +325,11 @@ function restore(state: State, ck: CheckpointState): void {
   }
 }
 
-function checkpoint(state: State, run: RunDir, emit: (e: RunEvent) => void): void {
+async function checkpoint(state: State, run: RunDir, emit: (e: RunEvent) => void): Promise<void> {
   const now = Date.now();
   state.wallTime += (now - state.clock) / 1000;
   state.clock = now;
-  const saved = run.saveCheckpoint(snapshot(state));
+  const saved = run.saveCheckpoint(await snapshot(state));
   emit({ type: "checkpoint", step: state.globalStep, file: saved.file, time: Date.now() });
 }
 
@@ -338,7 +341,7 @@ function samplingParams(state: State, role: string): ParamSet {
   return state.nets.owned.get(role)!;
 }
 
-function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) => void): void {
+async function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) => void): Promise<void> {
   const plan = state.plan;
   // The model being trained: the student once a phase trains it (or the teacher is frozen), else the teacher.
   const role = plan.student && !phase.trains.includes("teacher") ? "student" : "teacher";
@@ -347,7 +350,7 @@ function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEvent) =
   const batch = state.world.evalBatch(plan.eval.samples);
   const results: Record<string, unknown> = {};
   for (const nfe of plan.eval.nfe) {
-    const { summary, video } = evaluateAt({ dit: state.nets.dit, shape: state.shape, world: state.world }, params, own, batch, nfe, deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
+    const { summary, video } = await evaluateAt({ dit: state.nets.dit, shape: state.shape, world: state.world }, params, own, batch, nfe, deriveSeed(plan.seed, `eval-noise/${state.globalStep}`));
     const rel = join("samples", `${phase.name}-step${String(state.globalStep).padStart(6, "0")}-nfe${nfe}.gif`);
     mkdirSync(run.samplesDir, { recursive: true });
     writeSampleGrid(join(run.dir, rel), batch, video, 8);

@@ -16,7 +16,7 @@
 // discriminator or a teacher update is only which terms train the role, and those are the plan's.
 import type { Loss, Phase } from "../../compiler/plan/schema.js";
 import { trainedRole } from "../../compiler/plan/losses.js";
-import { tf } from "./tf.js";
+import { addInOrder, tf } from "./tf.js";
 import { scheduleValue } from "./schedule.js";
 import type { Optimizer } from "./optim.js";
 import type { Nets } from "./nets.js";
@@ -35,7 +35,7 @@ export interface StepResult {
 }
 
 /** One step of a phase: every update of the phase's `updates`, then the EMA copies. */
-export function trainStep(ctx: UpdateContext, optimizers: ReadonlyMap<string, Optimizer>, frozen: ReadonlySet<string>): StepResult {
+export async function trainStep(ctx: UpdateContext, optimizers: ReadonlyMap<string, Optimizer>, frozen: ReadonlySet<string>): Promise<StepResult> {
   const out: StepResult = { losses: {}, stats: {}, histograms: {} };
   for (const u of ctx.phase.updates) {
     // a frozen role (the `freeze` entry action) keeps its weights bit for bit
@@ -43,7 +43,7 @@ export function trainStep(ctx: UpdateContext, optimizers: ReadonlyMap<string, Op
     const terms = ctx.phase.losses.filter((l) => trainedRole(l) === u.role);
     if (terms.length === 0) continue;
     for (let k = 0; k < u.count; k++) {
-      const r = update(ctx, u.role, terms, optimizers.get(u.role)!);
+      const r = await update(ctx, u.role, terms, optimizers.get(u.role)!);
       Object.assign(out.losses, r.losses);
       Object.assign(out.stats, r.stats);
       Object.assign(out.histograms, r.histograms);
@@ -54,7 +54,7 @@ export function trainStep(ctx: UpdateContext, optimizers: ReadonlyMap<string, Op
 }
 
 /** One optimizer update of `role` on `terms` (steps 1-4 of the header). */
-function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer): StepResult {
+async function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer): Promise<StepResult> {
   const own = ctx.nets.owned.get(role);
   if (!own) throw new Error(`role ${role} has no network`);
   // 1. the batch
@@ -75,7 +75,7 @@ function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer)
       for (const [k, v] of Object.entries(draws.stats)) kept[k] = tf.keep(v);
       for (const [k, v] of Object.entries(draws.histograms)) keptHist[k] = tf.keep(v);
       for (const b of draws.byLevel) levelValues.push({ ...b, values: tf.keep(b.values) });
-      return tf.addN(parts) as tf.Scalar;
+      return addInOrder(parts);
     }, [...own.values()]);
   } finally {
     draws.dispose();
@@ -86,22 +86,22 @@ function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Optimizer)
     const g = result.grads[v.name];
     if (g) byName.set(name, g);
   }
-  const report = opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
+  const report = await opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
   // 4. the sync point: a handful of scalars per update
-  const read = (m: Record<string, tf.Scalar>) => {
+  const read = async (m: Record<string, tf.Scalar>) => {
     const values: Record<string, number> = {};
     for (const [k, t] of Object.entries(m)) {
-      values[k] = t.dataSync()[0]!;
+      values[k] = (await t.data())[0]!;
       t.dispose();
     }
     return values;
   };
-  const losses = read(named);
-  const stats = { ...read(kept), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
+  const losses = await read(named);
+  const stats = { ...(await read(kept)), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
   // per-clip values (a discriminator's logits serve both): read each once, dispose each once
   const histograms: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(t.dataSync());
-  const levels = levelValues.map((b) => ({ ...b, values: b.values.dataSync() as Float32Array }));
+  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(await t.data());
+  const levels = await Promise.all(levelValues.map(async (b) => ({ ...b, values: (await b.values.data()) as Float32Array })));
   tf.dispose([...new Set<tf.Tensor>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])]);
   Object.assign(stats, byNoiseLevel(levels));
   return { losses, stats, histograms };

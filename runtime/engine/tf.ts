@@ -3,6 +3,9 @@
 //
 //   tensorflow-gpu  @tensorflow/tfjs-node-gpu (CUDA), an optional dependency: present only where its
 //                   install step could download libtensorflow (not on machines without that access)
+//   webgpu          @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package, from npm alone):
+//                   a GPU through Vulkan, or Mesa's llvmpipe on the CPU (webgpu.ts); `auto` takes it
+//                   only with a hardware adapter
 //   tensorflow      @tensorflow/tfjs-node (CPU libtensorflow), likewise optional
 //   wasm            @tensorflow/tfjs-backend-wasm: ships in npm; the default everything is tested on
 //   cpu             @tensorflow/tfjs-backend-cpu: plain JavaScript, slow; a reference
@@ -24,6 +27,8 @@ export interface BackendProbe {
   usable: boolean;
   /** Why not, or what it runs on. */
   detail: string;
+  /** webgpu: the adapter it runs on. */
+  adapter?: import("./webgpu.js").AdapterReport;
 }
 
 export interface BackendInfo {
@@ -46,8 +51,22 @@ async function tryImport(spec: string): Promise<{ ok: true } | { ok: false; erro
   }
 }
 
-/** Which backends this machine can use, without switching to any of them. */
-export async function probeBackends(): Promise<BackendProbe[]> {
+/**
+ * The webgpu backend's state: usable with a hardware adapter, or with any adapter when `softwareToo`
+ * (asked for by name, or `vpae doctor`, which shows both).
+ */
+async function probeWebgpu(softwareToo: boolean): Promise<BackendProbe> {
+  const { findAdapter, describeAdapter } = await import("./webgpu.js");
+  const f = await findAdapter(softwareToo);
+  if (!f.ok) return { name: "webgpu", usable: false, detail: f.reason };
+  return { name: "webgpu", usable: softwareToo || !f.report.software, detail: describeAdapter(f.report), adapter: f.report };
+}
+
+/**
+ * Which backends this machine can use, without switching to any of them. `softwareToo`: count a
+ * software WebGPU adapter (llvmpipe) as usable, as a request for `webgpu` by name does; `auto` does not.
+ */
+export async function probeBackends(softwareToo = false): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
   const gpu = await tryImport("@tensorflow/tfjs-node-gpu");
   out.push({
@@ -55,6 +74,8 @@ export async function probeBackends(): Promise<BackendProbe[]> {
     usable: gpu.ok,
     detail: gpu.ok ? "CUDA libtensorflow loaded" : gpu.error,
   });
+  const webgpu = await probeWebgpu(softwareToo);
+  out.push(webgpu);
   const node = gpu.ok ? { ok: false as const, error: "tensorflow-gpu takes precedence" } : await tryImport("@tensorflow/tfjs-node");
   out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : node.error });
   const wasm = await tryImport("@tensorflow/tfjs-backend-wasm");
@@ -78,21 +99,22 @@ export class BackendError extends Error {
 /** What to do about a backend that is not usable, by name. */
 const BACKEND_HINTS: Partial<Record<Exclude<BackendPreference, "auto">, string>> = {
   "tensorflow-gpu": "@tensorflow/tfjs-node-gpu is optional: its install step downloads libtensorflow with CUDA, which needs internet access and an NVIDIA driver; see docs/runtime.md. --backend wasm runs everywhere",
+  webgpu: "npm ci installs it (the webgpu package); a GPU needs its driver and the Vulkan loader (Debian: libvulkan1), a machine without one runs it on Mesa's llvmpipe (Debian: libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri); see docs/runtime.md",
   tensorflow: "@tensorflow/tfjs-node is optional: its install step downloads libtensorflow, which needs internet access; see docs/runtime.md. --backend wasm runs everywhere",
 };
 
 let current: BackendInfo | undefined;
 
 /**
- * Switches tfjs to the preferred backend. `auto` takes the first usable of tensorflow-gpu, tensorflow,
- * wasm, cpu. Throws an Error with a readable message when an explicitly requested backend is missing.
+ * Switches tfjs to the preferred backend. `auto` takes the first usable of tensorflow-gpu, webgpu (on
+ * a hardware adapter only), tensorflow, wasm, cpu. Throws an Error with a readable message when an explicitly requested backend is missing.
  */
 export async function initBackend(preference: BackendPreference): Promise<BackendInfo> {
   if (current && (preference === "auto" || preference === current.name)) return current;
   // tfjs prints advice about tfjs-node when the cpu backend loads under Node; we make that choice ourselves.
   tf.env().set("PROD", true);
   const order: Exclude<BackendPreference, "auto">[] = preference === "auto" ? BACKENDS.filter((b) => b !== "auto") : [preference];
-  const probes = await probeBackends();
+  const probes = await probeBackends(preference === "webgpu");
   for (const name of order) {
     const probe = probes.find((p) => p.name === name)!;
     if (!probe.usable) {
@@ -100,6 +122,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
       continue;
     }
     const tfjsBackend = name === "tensorflow-gpu" || name === "tensorflow" ? "tensorflow" : name;
+    if (name === "webgpu") await (await import("./webgpu.js")).registerWebgpu();
     const ok = await tf.setBackend(tfjsBackend);
     if (!ok) {
       if (preference !== "auto") throw new BackendError(`backend ${name} failed to initialise`, BACKEND_HINTS[name]);
@@ -111,4 +134,20 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
     return current;
   }
   throw new BackendError("no tfjs backend is usable (not even cpu)", "npm ci installs the wasm and cpu backends; `vpae doctor` shows what each backend lacks");
+}
+
+/** Inputs per AddN kernel: WebGPU binds each input as a storage buffer, and devices guarantee only 8 per shader. */
+const ADD_N_INPUTS = 7;
+
+/**
+ * The sum of same-shaped tensors, added left to right as one AddN would (bit for bit on wasm and
+ * cpu), in AddN calls of at most 7 inputs, each carrying the sum so far: WebGPU's AddN kernel binds
+ * every input and fails beyond the device's storage-buffer limit.
+ */
+export function addInOrder<T extends tf.Tensor>(tensors: readonly T[]): T {
+  return tf.tidy(() => {
+    let sum = tensors.length <= ADD_N_INPUTS ? tf.addN([...tensors]) : tf.addN(tensors.slice(0, ADD_N_INPUTS) as T[]);
+    for (let i = ADD_N_INPUTS; i < tensors.length; i += ADD_N_INPUTS - 1) sum = tf.addN([sum, ...tensors.slice(i, i + ADD_N_INPUTS - 1)]);
+    return sum as T;
+  });
 }

@@ -12,7 +12,7 @@ before(async () => {
   await initBackend("wasm");
 });
 
-test("experiments/checkpoints/teacher.safetensors loads for the toy plans and follows the prompt", () => {
+test("experiments/checkpoints/teacher.safetensors loads for the toy plans and follows the prompt", async () => {
   const r = compileFile("experiments/vpae.vpae");
   const plan = r.plans[0]!.plan;
   assert.ok(plan.teacher && plan.world.kind === "sprites");
@@ -22,7 +22,7 @@ test("experiments/checkpoints/teacher.safetensors loads for the toy plans and fo
   const { params } = loadRoleParams(fromRoot("experiments", "checkpoints", "teacher.safetensors"), "teacher", shape, { preferEma: true });
   const model = { dit: new Dit(shape), shape, world };
   // 16 clips at 8 plain Euler steps: cheap, and enough to tell a trained teacher from an untrained one
-  const { summary } = evaluateAt(model, params, plan.teacher.sampler, world.evalBatch(16), 8, 11);
+  const { summary } = await evaluateAt(model, params, plan.teacher.sampler, world.evalBatch(16), 8, 11);
   assert.ok(summary.direction_accuracy >= 75, `direction accuracy ${summary.direction_accuracy}`);
   assert.ok(summary.semantic_alignment >= 80, `semantic alignment ${summary.semantic_alignment}`);
   disposeParams(params);

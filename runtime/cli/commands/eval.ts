@@ -48,7 +48,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const batch = trained.model.world.evalBatch(samples ?? plan.eval.samples);
   const rows = [];
   for (const nfe of nfes ?? plan.eval.nfe) {
-    rows.push(inf.evaluateAt(trained.model, trained.params, inf.ownSampler(trained), batch, nfe, plan.seed ^ 0x5eed).summary);
+    rows.push((await inf.evaluateAt(trained.model, trained.params, inf.ownSampler(trained), batch, nfe, plan.seed ^ 0x5eed)).summary);
   }
   const record = { run: trained.runDir, checkpoint: trained.checkpoint, weights: trained.source, backend, clips: clips.name, samples: batch.n, results: rows };
   if (flag(args, "save")) {

@@ -23,7 +23,7 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   const { mkdirSync } = await import("node:fs");
   const { dirname } = await import("node:path");
   const tensors = new Map<string, { dtype: "F32"; shape: number[]; data: Float32Array }>();
-  for (const [name, v] of trained.params) tensors.set(`${trained.role}/${name}`, { dtype: "F32", shape: [...v.shape], data: v.dataSync() as Float32Array });
+  for (const [name, v] of trained.params) tensors.set(`${trained.role}/${name}`, { dtype: "F32", shape: [...v.shape], data: (await v.data()) as Float32Array });
   mkdirSync(dirname(out), { recursive: true });
   const sha = writeSafetensors(out, tensors, {
     role: trained.role,

@@ -28,7 +28,7 @@ export async function runSample(argv: string[], io: Io): Promise<number> {
   const own = inf.ownSampler(trained);
   const k = nfe ?? own.nfe;
   const batch = trained.model.world.evalBatch(n);
-  const { video, latencyMs } = inf.generate(trained.model, trained.params, batch, inf.samplerFor(k, own), trained.plan.seed ^ 0x5eed);
+  const { video, latencyMs } = await inf.generate(trained.model, trained.params, batch, inf.samplerFor(k, own), trained.plan.seed ^ 0x5eed);
   // by default beside the run's own samples, or beside a loose weights file
   const out = option(args, "output") ?? (trained.runDir !== null ? join(trained.runDir, "samples", `sample-${trained.role}-nfe${k}.gif`) : join(dirname(trained.checkpoint), `sample-${trained.role}-nfe${k}.gif`));
   const { mkdirSync } = await import("node:fs");
