@@ -1,33 +1,57 @@
 // Runtime benchmarks (not part of `npm test`). Run after `npm run build`: `node scripts/bench-runtime.js`.
-// 1. The toy teacher's training step as the runtime really runs it (data, noise, forward, backward,
-//    Adam, EMA): a short `vpae run` of experiments/teacher.vpae, timed from its metrics.jsonl.
+// 1. The teacher's training step as the runtime really runs it (data, noise, forward, backward, Adam,
+//    EMA): a short `vpae run` of experiments/teacher.vpae per backend and model width, timed from its
+//    metrics.jsonl. Backends: wasm, and webgpu where an adapter exists (a software one included);
+//    widths 64 (the toy model), 256 and 512 (4 blocks, 4 heads, 96 tokens per clip).
 // 2. The same step in a PyTorch CPU reference (scripts/reference/dit_torch.py) where `python3 -c
-//    "import torch"` works (Debian: apt-get install python3-torch), one thread and all threads; the
-//    ratio to wasm (wasm is single-threaded).
-// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 3).
-// Numbers depend on what else runs on the machine: run it on an idle one.
+//    "import torch"` works (Debian: apt-get install python3-torch), one thread and all threads, at
+//    the same widths; every ratio is to wasm in this run.
+// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on wasm.
+// Options: BENCH_STEPS (default 40), BENCH_WIDTHS (e.g. 64,256), BENCH_BACKENDS (e.g. wasm,webgpu),
+// BENCH_JSON=FILE writes every figure as JSON. Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 40);
+const widths = (process.env.BENCH_WIDTHS ?? "64,256,512").split(",").map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = { machine: `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}`, steps, train: [], torch: [], sampling: [] };
 
-// 1. the runtime's own step
-const runs = mkdtempSync(join(tmpdir(), "vpae-bench-run-"));
-const r = spawnSync(process.execPath, [join(root, "bin", "vpae.js"), "run", "experiments/teacher.vpae", "--runs-dir", runs,
-  "--set", `phase.pretrain.steps=${steps}`, "--set", "phase.pretrain.optimizer.teacher.lr=5e-4", "--set", "eval.every=0", "--set", "checkpoint.every=0", "--set", "eval.nfe=[1]", "--set", "eval.samples=4"], { cwd: root, encoding: "utf8" });
-if (r.status !== 0) throw new Error(r.stderr);
-const dir = join(runs, readdirSync(runs)[0]);
-const times = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time);
-const deltas = times.slice(1).map((t, i) => t - times[i]).slice(5); // skip warm-up
-const plan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
-const batch = plan.phases[0].batch;
-const wasmMs = median(deltas);
-console.log(`runtime (wasm, 1 thread): teacher train step at batch ${batch}: median ${wasmMs.toFixed(0)} ms over ${deltas.length} steps (min ${Math.min(...deltas).toFixed(0)})`);
+const { findAdapter, describeAdapter } = await import(join(root, "dist/runtime/engine/webgpu.js"));
+const adapter = await findAdapter(true);
+const backends = (process.env.BENCH_BACKENDS ?? (adapter.ok ? "wasm,webgpu" : "wasm")).split(",");
+console.log(`${results.machine}; webgpu adapter: ${adapter.ok ? describeAdapter(adapter.report) : `none (${adapter.reason})`}`);
+
+// 1. the runtime's own step, per backend and width
+let batch = 0;
+let plan;
+const wasmMs = new Map();
+for (const width of widths) {
+  for (const backend of backends) {
+    const runs = mkdtempSync(join(tmpdir(), "vpae-bench-run-"));
+    const r = spawnSync(process.execPath, [join(root, "bin", "vpae.js"), "run", "experiments/teacher.vpae", "--runs-dir", runs, "--backend", backend,
+      "--set", `teacher.arch.width=${width}`, "--set", `phase.pretrain.steps=${steps}`, "--set", "phase.pretrain.optimizer.teacher.lr=5e-4", "--set", "eval.every=0", "--set", "checkpoint.every=0", "--set", "eval.nfe=[1]", "--set", "eval.samples=4", "--no-tui"], { cwd: root, encoding: "utf8" });
+    if (r.status !== 0) {
+      console.log(`${backend} width ${width}: failed: ${r.stderr.trim().split("\n").slice(-2).join(" ")}`);
+      continue;
+    }
+    const dir = join(runs, readdirSync(runs)[0]);
+    const times = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time);
+    const deltas = times.slice(1).map((t, i) => t - times[i]).slice(5); // skip warm-up (kernel compilation)
+    const runPlan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
+    if (width === widths[0]) plan = runPlan; // section 3 samples at the first width
+    batch = runPlan.phases[0].batch;
+    const ms = median(deltas);
+    if (backend === "wasm") wasmMs.set(width, ms);
+    const ratio = wasmMs.has(width) && backend !== "wasm" ? `; wasm / ${backend} = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
+    results.train.push({ backend, width, batch, msPerStep: ms, steps: deltas.length, parameters: runPlan.teacher.arch.parameters });
+    console.log(`runtime ${backend}, width ${width} (${(runPlan.teacher.arch.parameters / 1e6).toFixed(2)}M parameters), batch ${batch}: median ${ms.toFixed(0)} ms per train step over ${deltas.length} steps${ratio}`);
+  }
+}
 
 // 2. PyTorch reference
 // The first python3 on PATH that imports torch (Debian's python3-torch installs for /usr/bin/python3).
@@ -35,15 +59,19 @@ const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "
 if (!python) {
   console.log("pytorch reference: skipped (python3 cannot import torch; on Debian: apt-get install python3-torch)");
 } else {
-  for (const threads of [1, cpus().length]) {
-    const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30))], { encoding: "utf8" });
-    if (t.status !== 0) {
-      console.log(`pytorch reference (${threads} threads) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
-      continue;
+  for (const width of widths) {
+    for (const threads of [1, cpus().length]) {
+      const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30)), String(width)], { encoding: "utf8" });
+      if (t.status !== 0) {
+        console.log(`pytorch reference (width ${width}, ${threads} threads) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
+        continue;
+      }
+      const res = JSON.parse(t.stdout.trim().split("\n").pop());
+      const ms = median(res.ms_per_step);
+      results.torch.push({ width, threads, msPerStep: ms, torch: res.torch });
+      const ratio = wasmMs.has(width) ? `; wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
+      console.log(`pytorch ${res.torch} CPU, width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
     }
-    const res = JSON.parse(t.stdout.trim().split("\n").pop());
-    const ms = median(res.ms_per_step);
-    console.log(`pytorch ${res.torch} CPU, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters); wasm / pytorch = ${(wasmMs / ms).toFixed(2)}x`);
   }
 }
 
@@ -62,5 +90,7 @@ const clips = 16;
 const evalBatch = world.evalBatch(clips);
 for (const nfe of [1, plan.teacher.sampler.nfe]) {
   const res = await inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
-  console.log(`sampling at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
+  results.sampling.push({ backend: "wasm", nfe, msPerVideo: res.latencyMs / clips });
+  console.log(`sampling (wasm) at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
 }
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");

@@ -136,8 +136,11 @@ export function describeAdapter(r: AdapterReport): string {
   return `${r.name}${who ? ` (${who})` : ""} via ${r.via === "vulkan" ? "Vulkan" : "OpenGL ES"}, ${r.featureLevel} feature level${r.software ? ", software (runs on the CPU)" : ""}`;
 }
 
-/** Registers tfjs's `webgpu` backend on the adapter `findAdapter` found (call that first). */
+let registered = false;
+
+/** Registers tfjs's `webgpu` backend on the adapter `findAdapter` found (call that first); once per process (an adapter makes one device). */
 export async function registerWebgpu(): Promise<void> {
+  if (registered) return;
   const m = await loadDawn();
   if (typeof m === "string" || !found) throw new Error("registerWebgpu before an adapter was found");
   const adapter = found.adapter;
@@ -156,4 +159,5 @@ export async function registerWebgpu(): Promise<void> {
     const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has("timestamp-query") ? ["timestamp-query"] : [], requiredLimits: limits });
     return new WebGPUBackend(device, adapter.info);
   });
+  registered = true;
 }

@@ -4,7 +4,8 @@ Same sizes as experiments/lib/toy.vpae's teacher: 6 frames of 8x8x3, 1x2x2 patch
 width 64, 4 blocks, 4 heads, MLP ratio 4, adaLN-Zero modulation from time + prompt embeddings, a
 per-(prompt, frame) token embedding, the condition frame and its mask as extra input channels, x0
 prediction with the velocity loss. Rotary embeddings are left out (a small share of the work).
-Prints one JSON line: {"threads": N, "batch": B, "ms_per_step": [...], "params": P}.
+Usage: dit_torch.py THREADS BATCH STEPS [WIDTH] (WIDTH 64 by default; the heads stay 4).
+Prints one JSON line: {"threads": N, "batch": B, "width": W, "ms_per_step": [...], "params": P}.
 """
 import json
 import sys
@@ -16,7 +17,8 @@ import torch.nn.functional as F
 
 F_, H, W, C = 6, 8, 8, 3
 PF, PH, PW = 1, 2, 2
-WIDTH, DEPTH, HEADS, MLP = 64, 4, 4, 4
+WIDTH = int(sys.argv[4]) if len(sys.argv) > 4 else 64
+DEPTH, HEADS, MLP = 4, 4, 4
 CLASSES = 5  # 4 directions + the null prompt
 GF, GH, GW = F_ // PF, H // PH, W // PW
 TOKENS = GF * GH * GW
@@ -101,7 +103,7 @@ def main():
         if i >= 3:
             times.append((time.perf_counter() - start) * 1000)
     params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"threads": threads, "batch": batch, "ms_per_step": times, "params": params, "torch": torch.__version__}))
+    print(json.dumps({"threads": threads, "batch": batch, "width": WIDTH, "ms_per_step": times, "params": params, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-// vpae doctor: which tensor backends this machine can use, which one `auto` picks and why, and how to
-// get the CUDA path.
+// vpae doctor: which tensor backends this machine can use, which one `auto` picks and why (for webgpu:
+// the adapter, how Dawn reaches it, its feature level and limits), and how to get the CUDA path.
 import { flag, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
 import { EXIT_OK } from "../errors.js";
@@ -8,7 +8,7 @@ export const doctorSpec: Record<string, OptionSpec> = {
   json: { help: "print the findings as JSON" },
 };
 export const doctorUsage = "vpae doctor [--json]";
-export const doctorSummary = "Report the usable tensor backends (CUDA, TensorFlow CPU, WebAssembly, plain JS), the one `--backend auto` picks, and how to enable CUDA.";
+export const doctorSummary = "Report the usable tensor backends (CUDA, WebGPU with its adapter, TensorFlow CPU, WebAssembly, plain JS), the one `--backend auto` picks, and how to enable CUDA.";
 
 const CUDA_HELP = [
   "to use CUDA: on a Linux machine with an NVIDIA driver and CUDA 11.x/cuDNN 8 that can reach the",
@@ -19,15 +19,25 @@ const CUDA_HELP = [
 export async function runDoctor(argv: string[], io: Io): Promise<number> {
   const args = parseArgs("doctor", argv, doctorSpec);
   const { probeBackends, initBackend, tf } = await import("../../engine/tf.js");
+  // what `auto` may take, and what a request by name would get (a software WebGPU adapter counts there)
   const probes = await probeBackends();
+  const byName = (await probeBackends(true)).find((p) => p.name === "webgpu")!;
   const chosen = await initBackend("auto");
   const memory = tf.memory();
+  const webgpu = { auto: probes.find((p) => p.name === "webgpu")!, byName };
   if (flag(args, "json")) {
-    io.stdout(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, backends: probes, auto: chosen, tensors: memory.numTensors }, null, 2) + "\n");
+    io.stdout(JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, backends: probes, webgpu, auto: chosen, tensors: memory.numTensors }, null, 2) + "\n");
     return EXIT_OK;
   }
   io.stdout(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends:\n`);
-  for (const p of probes) io.stdout(`  ${p.usable ? "yes" : "no "}  ${p.name.padEnd(15)} ${p.detail}\n`);
+  for (const p of probes) {
+    const named = p.name === "webgpu" && !p.usable && byName.usable;
+    io.stdout(`  ${(p.usable ? "yes" : named ? "by name" : "no").padEnd(7)}  ${p.name.padEnd(15)} ${named ? `${byName.detail}: \`--backend webgpu\` runs on it, \`auto\` does not (${p.detail})` : p.detail}\n`);
+    const adapter = p.name === "webgpu" ? byName.adapter : undefined;
+    if (adapter) {
+      io.stdout(`  ${"".padEnd(7)}  ${"".padEnd(15)} adapter ${adapter.description}; limits: ${Object.entries(adapter.limits).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+    }
+  }
   io.stdout(`\nauto picks: ${chosen.name} (${chosen.reason})\n`);
   if (!probes.find((p) => p.name === "tensorflow-gpu")?.usable) io.stdout(`\n${CUDA_HELP.join("\n")}\n`);
   return EXIT_OK;
