@@ -51,11 +51,6 @@ async function tryImport(spec: string): Promise<{ ok: true } | { ok: false; erro
   }
 }
 
-/** Why a tfjs-node package is missing: npm could not run its install step here. */
-function notInstalled(error: string): string {
-  return error === "not installed" ? "not installed: its install step downloads libtensorflow, from outside the npm registry (docs/runtime.md)" : error;
-}
-
 /**
  * The webgpu backend's state: usable with a hardware adapter, or with any adapter when `softwareToo`
  * (asked for by name, or `vpae doctor`, which shows both).
@@ -77,12 +72,12 @@ export async function probeBackends(softwareToo = false): Promise<BackendProbe[]
   out.push({
     name: "tensorflow-gpu",
     usable: gpu.ok,
-    detail: gpu.ok ? "CUDA libtensorflow loaded" : notInstalled(gpu.error),
+    detail: gpu.ok ? "CUDA libtensorflow loaded" : gpu.error,
   });
   const webgpu = await probeWebgpu(softwareToo);
   out.push(webgpu);
   const node = gpu.ok ? { ok: false as const, error: "tensorflow-gpu takes precedence" } : await tryImport("@tensorflow/tfjs-node");
-  out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : notInstalled(node.error) });
+  out.push({ name: "tensorflow", usable: node.ok, detail: node.ok ? "CPU libtensorflow loaded" : node.error });
   const wasm = await tryImport("@tensorflow/tfjs-backend-wasm");
   out.push({ name: "wasm", usable: wasm.ok, detail: wasm.ok ? "WebAssembly (XNNPACK), one thread per process" : wasm.error });
   const cpu = await tryImport("@tensorflow/tfjs-backend-cpu");

@@ -32,7 +32,9 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
   io.stdout(`node ${process.version} on ${process.platform}-${process.arch}\n\nbackends:\n`);
   for (const p of probes) {
     const named = p.name === "webgpu" && !p.usable && byName.usable;
-    io.stdout(`  ${(p.usable ? "yes" : named ? "by name" : "no").padEnd(7)}  ${p.name.padEnd(15)} ${named ? `${byName.detail}: \`--backend webgpu\` runs on it, \`auto\` does not (${p.detail})` : p.detail}\n`);
+    // why npm left a tfjs-node package out
+    const why = (p.name === "tensorflow-gpu" || p.name === "tensorflow") && p.detail === "not installed" ? ": its install step downloads libtensorflow, from outside the npm registry (docs/runtime.md)" : "";
+    io.stdout(`  ${(p.usable ? "yes" : named ? "by name" : "no").padEnd(7)}  ${p.name.padEnd(15)} ${named ? `${byName.detail}: \`--backend webgpu\` runs on it, \`auto\` does not (${p.detail})` : p.detail + why}\n`);
     const adapter = p.name === "webgpu" ? byName.adapter : undefined;
     if (adapter) {
       io.stdout(`  ${"".padEnd(7)}  ${"".padEnd(15)} adapter ${adapter.description}; limits: ${Object.entries(adapter.limits).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
