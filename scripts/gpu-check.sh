@@ -38,5 +38,5 @@ step doctor node bin/vpae.js doctor
 step micro-webgpu node bin/vpae.js run experiments/micro-distill.vpae --backend webgpu --runs-dir "$out/runs" --no-tui --debug
 step quickstart-webgpu node bin/vpae.js run experiments/quickstart.vpae --backend webgpu --runs-dir "$out/runs" --no-tui
 step bench env BENCH_WIDTHS=64,256,512 BENCH_JSON="$out/bench.json" node scripts/bench-runtime.js
-step webgpu-tests env VPAE_REQUIRE_WEBGPU=1 node --test dist/test/runtime/webgpu.test.js
+step webgpu-tests env VPAE_REQUIRE_WEBGPU=1 node --test dist/test/runtime/backend-webgpu.test.js
 echo "report: $report"
