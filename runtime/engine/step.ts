@@ -9,7 +9,7 @@
 //          first term that needs it and shared by the later ones)
 //       3. the gradient of the weighted sum with respect to the role's own weights, and one optimizer
 //          step (learning-rate schedule, clipping)
-//       4. read the losses and diagnostics back to the CPU (the update's one synchronisation)
+//       4. read the losses and diagnostics back to the CPU (one read-back of them all)
 //   then move every EMA copy the phase keeps one step toward its role (`shadowsOf`).
 //
 // Every role's update is this same function: what differs between a generator, a fake-score, a
@@ -88,16 +88,15 @@ async function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Opti
   }
   const report = await opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
   // 4. the sync point: a handful of scalars per update
-  const read = async (m: Record<string, tf.Scalar>) => {
-    const values: Record<string, number> = {};
-    for (const [k, t] of Object.entries(m)) {
-      values[k] = (await t.data())[0]!;
-      t.dispose();
-    }
-    return values;
-  };
-  const losses = await read(named);
-  const stats = { ...(await read(kept)), [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
+  // every loss and statistic in one read-back: on a GPU each read is a synchronisation
+  const scalars = [...Object.entries(named), ...Object.entries(kept)];
+  const all = tf.tidy(() => tf.stack(scalars.map(([, t]) => t)));
+  const values = await all.data();
+  tf.dispose([all, ...scalars.map(([, t]) => t)]);
+  const nLosses = Object.keys(named).length;
+  const losses = Object.fromEntries(scalars.slice(0, nLosses).map(([k], i) => [k, values[i]!]));
+  const measured = Object.fromEntries(scalars.slice(nLosses).map(([k], i) => [k, values[nLosses + i]!]));
+  const stats = { ...measured, [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
   // per-clip values (a discriminator's logits serve both): read each once, dispose each once
   const histograms: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(await t.data());
