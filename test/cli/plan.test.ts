@@ -15,6 +15,23 @@ test("vpae plan prints a one-screen summary", () => {
   assert.ok(r.stdout.split("\n").length <= 40, "fits one screen");
 });
 
+test("vpae plan keeps its columns aligned when a phase name is long", () => {
+  const r = runCli(["plan", "experiments/micro-terms.vpae"]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const header = lines.find((l) => l.startsWith("phase "))!;
+  const rows = lines.filter((l) => /^\d+ \w+ +\d/.test(l));
+  assert.ok(rows.some((l) => l.startsWith("5 adversarial_terms")), r.stdout);
+  // every column starts where the header names it, whatever the phase's name
+  for (const column of ["steps", "batch", "input", "trains"]) {
+    const at = header.indexOf(column);
+    for (const row of rows) assert.match(row.slice(at - 1, at + 1), /^ \S/, `${column} in: ${row}`);
+  }
+  const memory = lines.slice(lines.findIndex((l) => l.startsWith("memory"))).filter((l) => /^ {2}\w/.test(l));
+  const sizeAt = new Set(memory.map((l) => l.search(/\d+(\.\d+)? [kMG]?B/)));
+  assert.equal(sizeAt.size, 1, memory.join("\n"));
+});
+
 test("vpae plan --diff names the change and the phases that re-run; plan.json files work too", () => {
   const dir = tempDir({ "a.vpae": MINIMAL, "b.vpae": MINIMAL.replace("lr = 1e-4", "lr = 3e-4") });
   const r = runCli(["plan", "--diff", join(dir, "a.vpae"), join(dir, "b.vpae")]);

@@ -96,7 +96,9 @@ export function renderPlanSummary(plan: Plan): string {
     out.push(`disc      ${d.name}: backbone ${bb}, taps [${d.taps.join(", ")}], ${head}, ${d.loss}, t ${formatDistribution(d.t)}${hp}`);
   }
   out.push("");
-  out.push(`${pad("phase", 16)}${pad("steps", 7)}${pad("batch", 6)}${pad("input", 20)}${pad("trains (updates/cycle)", 24)}NFE/update`);
+  // the phase column fits the longest "N name" (at least the 16 characters the short names use)
+  const phaseWidth = Math.max(16, ...plan.phases.map((p, i) => `${i + 1} ${p.name}`.length + 2));
+  out.push(`${pad("phase", phaseWidth)}${pad("steps", 7)}${pad("batch", 6)}${pad("input", 20)}${pad("trains (updates/cycle)", 24)}NFE/update`);
   let generatorSamples = 0;
   let totalSteps = 0;
   plan.phases.forEach((p, i) => {
@@ -104,7 +106,7 @@ export function renderPlanSummary(plan: Plan): string {
     const trains = p.updates.map((u) => `${u.role} ${u.count}`).join(", ") || "-";
     const c = callsPerUpdate(plan, p);
     const calls = `T${c.teacher} F${c.fakeScore} D${c.discriminator}`;
-    out.push(`${pad(`${i + 1} ${p.name}`, 16)}${pad(String(p.steps), 7)}${pad(String(p.batch), 6)}${pad(input, 20)}${pad(trains, 24)}${calls}`);
+    out.push(`${pad(`${i + 1} ${p.name}`, phaseWidth)}${pad(String(p.steps), 7)}${pad(String(p.batch), 6)}${pad(input, 20)}${pad(trains, 24)}${calls}`);
     out.push(`    ${p.losses.map(lossLabel).join("; ")}`);
     if (p.onEnter.length) out.push(`    on enter: ${p.onEnter.map((a) => `${a.action}(${a.role})`).join(", ")}`);
     totalSteps += p.steps;
@@ -129,9 +131,10 @@ function renderMemory(plan: Plan): string[] {
     out.push("          (no teacher block: nothing to size)");
     return out;
   }
+  const nameWidth = Math.max(14, ...rows.map((m) => m.phase.length + 2));
   for (const m of rows) {
     const verdict = m.fits === null ? "" : m.fits ? "  fits" : `  DOES NOT FIT in ${hw.memoryGb} GB`;
-    out.push(`  ${pad(m.phase, 14)}${pad(formatBytes(m.totalBytes), 10)} = states ${pad(formatBytes(m.stateBytes), 9)} + activations ${formatBytes(m.activationBytes)}${verdict}`);
+    out.push(`  ${pad(m.phase, nameWidth)}${pad(formatBytes(m.totalBytes), 10)} = states ${pad(formatBytes(m.stateBytes), 9)} + activations ${formatBytes(m.activationBytes)}${verdict}`);
     out.push(`      ${m.roles.map((r) => `${r.role} ${formatBytes(r.bytes)}`).join(", ")}`);
   }
   const alt = separateDiscriminatorVariant(plan);
