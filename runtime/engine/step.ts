@@ -87,21 +87,26 @@ async function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Opti
     if (g) byName.set(name, g);
   }
   const report = await opt.apply(own, byName, ctx.phaseStep, ctx.phase.steps, true);
-  // 4. the sync point: a handful of scalars per update
-  // every loss and statistic in one read-back: on a GPU each read is a synchronisation
+  // 4. the sync point: every loss, statistic and per-clip value in one read-back (on a GPU each
+  // read is a synchronisation); a discriminator's logits serve a histogram and a noise level both
   const scalars = [...Object.entries(named), ...Object.entries(kept)];
-  const all = tf.tidy(() => tf.stack(scalars.map(([, t]) => t)));
+  const perClip = [...new Set<tf.Tensor1D>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])];
+  const all = tf.tidy(() => tf.concat([tf.stack(scalars.map(([, t]) => t)), ...perClip], 0));
   const values = await all.data();
-  tf.dispose([all, ...scalars.map(([, t]) => t)]);
+  tf.dispose([all, ...scalars.map(([, t]) => t), ...perClip]);
   const nLosses = Object.keys(named).length;
   const losses = Object.fromEntries(scalars.slice(0, nLosses).map(([k], i) => [k, values[i]!]));
   const measured = Object.fromEntries(scalars.slice(nLosses).map(([k], i) => [k, values[nLosses + i]!]));
   const stats = { ...measured, [`lr/${role}`]: report.lr, [`grad_norm/${role}`]: report.gradNorm ?? NaN, [`clipped/${role}`]: report.clipped ? 1 : 0 };
-  // per-clip values (a discriminator's logits serve both): read each once, dispose each once
+  const at = new Map<tf.Tensor1D, Float32Array>();
+  let offset = scalars.length;
+  for (const t of perClip) {
+    at.set(t, values.subarray(offset, offset + t.size) as Float32Array);
+    offset += t.size;
+  }
   const histograms: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(await t.data());
-  const levels = await Promise.all(levelValues.map(async (b) => ({ ...b, values: (await b.values.data()) as Float32Array })));
-  tf.dispose([...new Set<tf.Tensor>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])]);
+  for (const [k, t] of Object.entries(keptHist)) histograms[k] = Array.from(at.get(t)!);
+  const levels = levelValues.map((b) => ({ ...b, values: at.get(b.values)! }));
   Object.assign(stats, byNoiseLevel(levels));
   return { losses, stats, histograms };
 }
