@@ -4,7 +4,8 @@
 //    metrics.jsonl. Backends: wasm, and webgpu where an adapter exists (a software one included);
 //    widths 64 (the toy model), 256 and 512 (4 blocks, 4 heads, 96 tokens per clip).
 // 2. The same step in a PyTorch CPU reference (scripts/reference/dit_torch.py) where `python3 -c
-//    "import torch"` works (Debian: apt-get install python3-torch), one thread and all threads, at
+//    "import torch"` works (Debian: apt-get install python3-torch libopenblas0-pthread; without OpenBLAS
+//    Debian's torch multiplies through the reference BLAS, ten times slower), one thread and all threads, at
 //    the same widths; every ratio is to wasm in this run.
 // 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on wasm.
 // Options: BENCH_STEPS (default 40), BENCH_WIDTHS (e.g. 64,256), BENCH_BACKENDS (e.g. wasm,webgpu),
@@ -57,7 +58,7 @@ for (const width of widths) {
 // The first python3 on PATH that imports torch (Debian's python3-torch installs for /usr/bin/python3).
 const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"], { encoding: "utf8" }).status === 0);
 if (!python) {
-  console.log("pytorch reference: skipped (python3 cannot import torch; on Debian: apt-get install python3-torch)");
+  console.log("pytorch reference: skipped (python3 cannot import torch; on Debian: apt-get install python3-torch libopenblas0-pthread)");
 } else {
   for (const width of widths) {
     for (const threads of [1, cpus().length]) {
@@ -68,9 +69,9 @@ if (!python) {
       }
       const res = JSON.parse(t.stdout.trim().split("\n").pop());
       const ms = median(res.ms_per_step);
-      results.torch.push({ width, threads, msPerStep: ms, torch: res.torch });
+      results.torch.push({ width, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
       const ratio = wasmMs.has(width) ? `; wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
-      console.log(`pytorch ${res.torch} CPU, width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
+      console.log(`pytorch ${res.torch} CPU (BLAS: ${res.blas}), width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
     }
   }
 }

@@ -5,7 +5,10 @@ width 64, 4 blocks, 4 heads, MLP ratio 4, adaLN-Zero modulation from time + prom
 per-(prompt, frame) token embedding, the condition frame and its mask as extra input channels, x0
 prediction with the velocity loss. Rotary embeddings are left out (a small share of the work).
 Usage: dit_torch.py THREADS BATCH STEPS [WIDTH] (WIDTH 64 by default; the heads stay 4).
-Prints one JSON line: {"threads": N, "batch": B, "width": W, "ms_per_step": [...], "params": P}.
+Prints one JSON line: {"threads": N, "batch": B, "width": W, "ms_per_step": [...], "params": P,
+"torch": version, "blas": the BLAS library the process loaded}. Debian's python3-torch multiplies
+matrices through the system's libblas.so.3, which is the slow reference BLAS unless OpenBLAS is
+installed (Debian: libopenblas0-pthread; it was ten times faster at width 256 here).
 """
 import json
 import sys
@@ -103,7 +106,16 @@ def main():
         if i >= 3:
             times.append((time.perf_counter() - start) * 1000)
     params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"threads": threads, "batch": batch, "width": WIDTH, "ms_per_step": times, "params": params, "torch": torch.__version__}))
+    print(json.dumps({"threads": threads, "batch": batch, "width": WIDTH, "ms_per_step": times, "params": params, "torch": torch.__version__, "blas": blas_library()}))
+
+
+def blas_library():
+    """The BLAS shared library mapped into this process (its real path: Debian picks it by alternatives)."""
+    import os
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1].lower()}
+    real = sorted({os.path.realpath(p) for p in paths if p.startswith("/")})
+    return ", ".join(real) if real else "built into torch"
 
 
 if __name__ == "__main__":
