@@ -44,7 +44,7 @@ for (const width of widths) {
     const times = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time);
     const deltas = times.slice(1).map((t, i) => t - times[i]).slice(5); // skip warm-up (kernel compilation)
     const runPlan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
-    if (width === widths[0]) plan = runPlan; // section 3 samples at the first width
+    plan ??= runPlan; // section 3 samples at the first width that ran
     batch = runPlan.phases[0].batch;
     const ms = median(deltas);
     if (backend === "wasm") wasmMs.set(width, ms);
@@ -59,6 +59,8 @@ for (const width of widths) {
 const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"], { encoding: "utf8" }).status === 0);
 if (!python) {
   console.log("pytorch reference: skipped (python3 cannot import torch; on Debian: apt-get install python3-torch libopenblas0-pthread)");
+} else if (!batch) {
+  console.log("pytorch reference: skipped (no training run finished, so the batch size is unknown)");
 } else {
   for (const width of widths) {
     for (const threads of [1, cpus().length]) {
@@ -76,7 +78,12 @@ if (!python) {
   }
 }
 
-// 3. sampling throughput
+// 3. sampling throughput (at the first width that ran)
+if (!plan) {
+  console.log("sampling: skipped (no training run finished, so there is no plan to sample with)");
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");
+  process.exit(1);
+}
 const { initBackend } = await import(join(root, "dist/runtime/engine/tf.js"));
 const inf = await import(join(root, "dist/runtime/engine/inference.js"));
 const { createWorld } = await import(join(root, "dist/runtime/engine/world/sprites.js"));

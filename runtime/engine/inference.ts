@@ -5,7 +5,7 @@ import type { ScoreRow } from "./io/scores.js";
 import type { ClipSet } from "./world/clip-sets.js";
 import type { Plan, Sampler } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
-import { tf } from "./tf.js";
+import { checkDevice, tf } from "./tf.js";
 import { Rng } from "./rng.js";
 import { firstFrame, sampleEuler, toX0 } from "./flow.js";
 import type { Dit } from "./model/dit.js";
@@ -38,27 +38,32 @@ export async function generate(state: { dit: Dit; shape: DitShape; world: World 
   const prompt = tf.tensor1d(batch.prompt, "int32");
   const nullPrompt = tf.fill([n], state.world.directions, "int32") as tf.Tensor1D;
   const mask = tf.ones([n]) as tf.Tensor1D;
-  // The first call of a process compiles kernels and fills caches: keep it out of the latency.
-  if (!warmed.has(state.dit)) {
-    warmed.add(state.dit);
-    const warm = tf.tidy(() => state.dit.apply(params, { xt: eps, t: tf.ones([n]) as tf.Tensor1D, image, imageMask: mask, prompt }).out);
-    await warm.data();
-    warm.dispose();
+  const inputs: tf.Tensor[] = [eps, x0, image, prompt, nullPrompt, mask];
+  try {
+    // The first call of a process compiles kernels and fills caches: keep it out of the latency.
+    if (!warmed.has(state.dit)) {
+      warmed.add(state.dit);
+      const warm = tf.tidy(() => state.dit.apply(params, { xt: eps, t: tf.ones([n]) as tf.Tensor1D, image, imageMask: mask, prompt }).out);
+      await warm.data().finally(() => warm.dispose());
+    }
+    const started = performance.now();
+    const { video, nfe } = sampleEuler(
+      (xt, t, conditional) => {
+        const { out } = state.dit.apply(params, { xt, t, image, imageMask: mask, prompt: conditional ? prompt : nullPrompt });
+        return toX0(out, xt, t, state.shape.arch.prediction);
+      },
+      eps,
+      image,
+      sampler,
+    );
+    inputs.push(video);
+    const data = (await video.data()) as Float32Array; // sync point: the samples
+    const latencyMs = performance.now() - started;
+    checkDevice();
+    return { video: Float32Array.from(data), latencyMs, nfe };
+  } finally {
+    tf.dispose(inputs);
   }
-  const started = performance.now();
-  const { video, nfe } = sampleEuler(
-    (xt, t, conditional) => {
-      const { out } = state.dit.apply(params, { xt, t, image, imageMask: mask, prompt: conditional ? prompt : nullPrompt });
-      return toX0(out, xt, t, state.shape.arch.prediction);
-    },
-    eps,
-    image,
-    sampler,
-  );
-  const data = (await video.data()) as Float32Array; // sync point: the samples
-  const latencyMs = performance.now() - started;
-  tf.dispose([eps, x0, image, prompt, nullPrompt, mask, video]);
-  return { video: Float32Array.from(data), latencyMs, nfe };
 }
 
 /** One NFE's scores (the row `vpae eval` prints and scores-<role>.json stores) with their details. */

@@ -4,7 +4,7 @@
 // objectives.ts.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { runtimeGaps } from "../../compiler/plan/support.js";
-import { initBackend, tf, type BackendPreference } from "./tf.js";
+import { checkDevice, initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
 import { Optimizer } from "./optim.js";
@@ -247,7 +247,10 @@ async function snapshot(state: State): Promise<CheckpointState> {
     for (const [name, v] of o.v) put(optimizerTensor(role, "v", name), v);
   }
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, t] of order) tensors.set(name, { shape: [...t.shape], data: (await t.data()) as Float32Array });
+  // all reads in flight at once: on a GPU that is one wait instead of one per tensor
+  const datas = await Promise.all(order.map(([, t]) => t.data()));
+  order.forEach(([name, t], i) => tensors.set(name, { shape: [...t.shape], data: datas[i] as Float32Array }));
+  checkDevice(); // a faulty GPU's buffers must not become a checkpoint
   const rng: Record<string, RngState> = {};
   for (const [name, r] of Object.entries(state.rng) as [string, Rng][]) {
     r.flush();

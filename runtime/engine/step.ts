@@ -16,7 +16,7 @@
 // discriminator or a teacher update is only which terms train the role, and those are the plan's.
 import type { Loss, Phase } from "../../compiler/plan/schema.js";
 import { trainedRole } from "../../compiler/plan/losses.js";
-import { addInOrder, tf } from "./tf.js";
+import { addInOrder, checkDevice, tf } from "./tf.js";
 import { scheduleValue } from "./schedule.js";
 import type { Optimizer } from "./optim.js";
 import type { Nets } from "./nets.js";
@@ -91,9 +91,14 @@ async function update(ctx: UpdateContext, role: string, terms: Loss[], opt: Opti
   // read is a synchronisation); a discriminator's logits serve a histogram and a noise level both
   const scalars = [...Object.entries(named), ...Object.entries(kept)];
   const perClip = [...new Set<tf.Tensor1D>([...Object.values(keptHist), ...levelValues.map((b) => b.values)])];
-  const all = tf.tidy(() => tf.concat([tf.stack(scalars.map(([, t]) => t)), ...perClip], 0));
-  const values = await all.data();
-  tf.dispose([all, ...scalars.map(([, t]) => t), ...perClip]);
+  let values: Float32Array;
+  try {
+    const all = tf.tidy(() => tf.concat([tf.stack(scalars.map(([, t]) => t)), ...perClip], 0));
+    values = (await all.data().finally(() => all.dispose())) as Float32Array;
+  } finally {
+    tf.dispose([...scalars.map(([, t]) => t), ...perClip]);
+  }
+  checkDevice();
   const nLosses = Object.keys(named).length;
   const losses = Object.fromEntries(scalars.slice(0, nLosses).map(([k], i) => [k, values[i]!]));
   const measured = Object.fromEntries(scalars.slice(nLosses).map(([k], i) => [k, values[nLosses + i]!]));

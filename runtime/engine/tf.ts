@@ -122,10 +122,22 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
       continue;
     }
     const tfjsBackend = name === "tensorflow-gpu" || name === "tensorflow" ? "tensorflow" : name;
-    if (name === "webgpu") await (await import("./webgpu.js")).registerWebgpu();
-    const ok = await tf.setBackend(tfjsBackend);
+    let why = "";
+    let ok = false;
+    try {
+      if (name === "webgpu") {
+        const webgpu = await import("./webgpu.js");
+        await webgpu.registerWebgpu();
+        deviceFault = webgpu.webgpuFault;
+      }
+      ok = await tf.setBackend(tfjsBackend);
+      why = deviceFault?.() ?? "";
+    } catch (err) {
+      why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+    }
     if (!ok) {
-      if (preference !== "auto") throw new BackendError(`backend ${name} failed to initialise`, BACKEND_HINTS[name]);
+      if (preference !== "auto") throw new BackendError(`backend ${name} failed to initialise${why ? `: ${why}` : ""}`, BACKEND_HINTS[name]);
+      probe.detail = `failed to initialise${why ? `: ${why}` : ""}`;
       continue;
     }
     await tf.ready();
@@ -134,6 +146,24 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
     return current;
   }
   throw new BackendError("no tfjs backend is usable (not even cpu)", "npm ci installs the wasm and cpu backends; `vpae doctor` shows what each backend lacks");
+}
+
+/** The webgpu device's first fault, once that backend runs (WebGPU reports errors as events). */
+let deviceFault: (() => string | undefined) | undefined;
+
+/** A GPU that failed while the run went on: its results are not to be trusted (the CLI prints the one line). */
+export class DeviceError extends Error {
+  readonly expected = true;
+}
+
+/**
+ * Throws when the device has reported a fault since it started. On WebGPU an out-of-memory error or a
+ * lost device does not throw where it happens: the kernels are skipped and read-backs would return
+ * stale buffers, so every read-back of results calls this after it awaits.
+ */
+export function checkDevice(): void {
+  const fault = deviceFault?.();
+  if (fault && current?.name === "webgpu") throw new DeviceError(`${fault}; the run stops here (its last checkpoint is intact)`);
 }
 
 /** Inputs per AddN kernel: WebGPU binds each input as a storage buffer, and devices guarantee only 8 per shader. */

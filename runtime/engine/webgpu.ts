@@ -8,6 +8,7 @@
 // asynchronously (`dataSync` needs a browser canvas), so the runtime uses `await t.data()`; and its own
 // backend factory asks for a full-feature adapter, so this file registers a factory that passes the
 // adapter found here.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -51,7 +52,16 @@ const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 /** Whether a Vulkan loader is where the dynamic linker looks (without it Dawn prints a warning and finds nothing). */
 function vulkanLoaderPresent(): boolean {
   const dirs = [...(process.env["LD_LIBRARY_PATH"] ?? "").split(":").filter(Boolean), "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
-  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+  if (dirs.some((d) => existsSync(`${d}/libvulkan.so.1`))) return true;
+  // elsewhere (e.g. /usr/local/nvidia/lib64 in NVIDIA's containers) the dynamic linker's cache knows it
+  for (const ldconfig of ["ldconfig", "/sbin/ldconfig"]) {
+    try {
+      return /\blibvulkan\.so\.1\b/.test(execFileSync(ldconfig, ["-p"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }));
+    } catch {
+      // not on PATH: try the next
+    }
+  }
+  return false;
 }
 
 function report(adapter: GpuAdapter, via: AdapterReport["via"], featureLevel: AdapterReport["featureLevel"]): AdapterReport {
@@ -80,7 +90,7 @@ function loadDawn(): Promise<DawnModule | string> {
       return (await import(spec)) as DawnModule;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      return code === "ERR_MODULE_NOT_FOUND" ? "not installed (npm package webgpu)" : `the webgpu package does not load: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+      return code === "ERR_MODULE_NOT_FOUND" ? "not installed (npm package webgpu)" : `the webgpu package does not load: ${firstLine(err)}`;
     }
   })();
   return dawn;
@@ -95,8 +105,13 @@ const searched = new Map<boolean, Promise<AdapterFinding>>();
  */
 export function findAdapter(softwareToo: boolean): Promise<AdapterFinding> {
   let p = searched.get(softwareToo);
-  if (!p) searched.set(softwareToo, (p = search(softwareToo)));
+  // Dawn may throw where it finds no driver it can use: that is a reason, not a crash (auto goes on to wasm)
+  if (!p) searched.set(softwareToo, (p = search(softwareToo).catch((err: unknown) => ({ ok: false as const, reason: `Dawn failed: ${firstLine(err)}` }))));
   return p;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim();
 }
 
 async function search(softwareToo: boolean): Promise<AdapterFinding> {
@@ -137,6 +152,8 @@ export function describeAdapter(r: AdapterReport): string {
 }
 
 let registered = false;
+/** Why the device failed to start, or the first error it raised later (WebGPU reports errors as events, not exceptions). */
+let deviceFault: string | undefined;
 
 /** Registers tfjs's `webgpu` backend on the adapter `findAdapter` found (call that first); once per process (an adapter makes one device). */
 export async function registerWebgpu(): Promise<void> {
@@ -144,20 +161,49 @@ export async function registerWebgpu(): Promise<void> {
   const m = await loadDawn();
   if (typeof m === "string" || !found) throw new Error("registerWebgpu before an adapter was found");
   const adapter = found.adapter;
-  // tfjs-backend-webgpu looks for `navigator.gpu` (and registers its own factory on import when it
-  // finds one; ours replaces it) and uses the WebGPU constants as globals, as in a browser
-  Object.assign(globalThis, m.globals);
-  const nav = (globalThis as unknown as { navigator?: object }).navigator;
-  if (nav) Object.defineProperty(nav, "gpu", { value: found.gpu, configurable: true });
-  else Object.defineProperty(globalThis, "navigator", { value: { gpu: found.gpu }, configurable: true, writable: true });
-  const spec = "@tensorflow/tfjs-backend-webgpu";
-  const { WebGPUBackend } = (await import(spec)) as { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  let backendModule: { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  try {
+    const spec = "@tensorflow/tfjs-backend-webgpu"; // an optional dependency: resolved at run time only
+    // tfjs-backend-webgpu looks for `navigator.gpu` (and registers its own factory on import when it
+    // finds one; ours replaces it) and uses the WebGPU constants as globals, as in a browser
+    Object.assign(globalThis, m.globals);
+    const nav = (globalThis as unknown as { navigator?: object }).navigator;
+    if (nav) Object.defineProperty(nav, "gpu", { value: found.gpu, configurable: true });
+    else Object.defineProperty(globalThis, "navigator", { value: { gpu: found.gpu }, configurable: true, writable: true });
+    backendModule = (await import(spec)) as typeof backendModule;
+  } catch (err) {
+    throw new Error(`@tensorflow/tfjs-backend-webgpu does not load: ${firstLine(err)}`);
+  }
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
   tf.registerBackend("webgpu", async () => {
-    const limits: Record<string, number> = {};
-    for (const k of LIMITS) limits[k] = adapter.limits[k]!;
-    const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has("timestamp-query") ? ["timestamp-query"] : [], requiredLimits: limits });
-    return new WebGPUBackend(device, adapter.info);
+    try {
+      const limits: Record<string, number> = {};
+      for (const k of LIMITS) limits[k] = adapter.limits[k]!;
+      const device = (await adapter.requestDevice({ requiredFeatures: adapter.features.has("timestamp-query") ? ["timestamp-query"] : [], requiredLimits: limits })) as GpuDevice;
+      // out of memory, a broken limit or a lost device skip the work silently: remember the first one
+      // so that the next read-back fails (checkDevice) instead of returning a stale buffer
+      device.addEventListener("uncapturederror", (e) => {
+        deviceFault ??= `the GPU reported an error: ${firstLine(e.error?.message ?? "unknown")}`;
+      });
+      void device.lost.then((info) => {
+        if (info.reason !== "destroyed") deviceFault ??= `the GPU device was lost: ${firstLine(info.message || info.reason)}`;
+      });
+      return new backendModule.WebGPUBackend(device, adapter.info);
+    } catch (err) {
+      // tfjs swallows a factory's failure (a warning at most): keep the reason for the caller
+      deviceFault = `the device did not start: ${firstLine(err)}`;
+      throw err;
+    }
   });
   registered = true;
+}
+
+/** The reason the webgpu device failed, if it has (initBackend and checkDevice report it). */
+export function webgpuFault(): string | undefined {
+  return deviceFault;
+}
+
+interface GpuDevice {
+  addEventListener(type: "uncapturederror", listener: (e: { error?: { message?: string } }) => void): void;
+  readonly lost: Promise<{ reason: string; message: string }>;
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointTensors, runAndKillWhen, runCli, tempDir } from "../helpers.js";
-import { initBackend, tf } from "../../runtime/engine/tf.js";
+import { DeviceError, checkDevice, initBackend, tf } from "../../runtime/engine/tf.js";
 import { findAdapter } from "../../runtime/engine/webgpu.js";
 import { applyHead, initHeadParams, type HeadShape } from "../../runtime/engine/model/heads.js";
 import { HEAD_KINDS, defaultHead, makeHead } from "../../compiler/plan/heads.js";
@@ -165,4 +165,20 @@ test("every head kind, the regularisers (R1's gradient of a gradient included) a
   }
   await initBackend("webgpu");
   assert.equal(tf.memory().numTensors, before, "no tensor left behind on webgpu");
+});
+
+// Last in this file: the fault it causes stays with the process's device.
+test("an error the GPU reports as an event (here an invalid buffer) stops the next read-back with a one-line error", { skip }, async () => {
+  await initBackend("webgpu");
+  assert.doesNotThrow(() => checkDevice());
+  const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device;
+  device.createBuffer({ size: 4, usage: 0 }); // no usage: a validation error, raised as an uncaptured-error event
+  const t = tf.ones([4]);
+  await t.data();
+  t.dispose();
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the event is delivered asynchronously
+  assert.throws(
+    () => checkDevice(),
+    (e: unknown) => e instanceof DeviceError && e.expected && /^the GPU reported an error: .+; the run stops here/.test(e.message) && !e.message.includes("\n"),
+  );
 });
