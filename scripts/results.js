@@ -411,7 +411,28 @@ async function table() {
   const main = await report(MAIN);
   const main4 = await report(MAIN, ["--sweep", "vpae_seeds", "--nfe", "4"]);
   const teacher = (await report(MAIN, ["--sweep", "vpae_seeds", "--role", "teacher", "--nfe", "100"]))[0];
-  const byMethod = new Map(main.map((r) => [r.sweep, r.groups[0]]));
+  // every method's tuning: its selection exists once all its members have a result
+  const tuning = [];
+  const tuningReports = existsSync(join(root, TUNING)) ? await report(TUNING, [], "validation") : [];
+  for (const m of METHODS) {
+    const r = tuningReports.find((x) => x.sweep === m.tuning);
+    // a setting is selected only once every member has a result; until then the best is "best so far"
+    const complete = (r?.groups ?? []).every((g) => g.members.every((x) => typeof x.values.mean === "number"));
+    tuning.push({ m, r, pick: complete ? selected(r) : null, lead: selected(r) });
+  }
+  // A method's main-table runs count only when they train its selected setting: its tuning is complete
+  // and the main sweep's seed 0 is the selected member's run (a method file not yet updated, or a
+  // tuning member that happens to share the file's current values, does not make a row).
+  const byMethod = new Map();
+  const waiting = [];
+  for (const { m, r, pick } of tuning) {
+    const g = main.find((x) => x.sweep === m.sweep)?.groups[0];
+    const s0 = g?.members.find((x) => x.name === "seed=0" && x.run);
+    if (!r) byMethod.set(m.sweep, g); // no tuning sweep for it: nothing to wait for
+    else if (!pick) waiting.push(`${m.label} (its tuning sweep has ${r.groups.flatMap((x) => x.members).filter((x) => typeof x.values.mean === "number").length} of ${r.groups.flatMap((x) => x.members).length} members)`);
+    else if (!s0 || basename(s0.run) !== basename(pick.run)) waiting.push(`${m.label} (${s0 ? `main.vpae's setting is not the tuning's selection, ${pick.name}: update experiments/${m.id}.vpae` : "no main-table run yet"})`);
+    else byMethod.set(m.sweep, g);
+  }
   const full = byMethod.get("vpae_seeds");
   const fullMean = statOf(full?.metrics.mean);
   const teacherGroup = teacher?.groups[0];
@@ -456,6 +477,10 @@ async function table() {
     p("discriminator's mean logit on real minus fake clips over the last 50 logged training steps (from");
     p("the metrics log); near 0, the adversarial term carries little information to the generator.");
   }
+  if (waiting.length) {
+    p();
+    p(`Not in the table until their setting is selected and trained: ${waiting.join("; ")}.`);
+  }
   p();
 
   // -- discriminator calibration
@@ -491,14 +516,6 @@ async function table() {
   p(`training budget is then the shortest at which every selected member's in-run validation mean has stopped`);
   p(`improving: it gains under ${BUDGET.points} point over the last ${BUDGET.window * 100}% of the updates, from there on (curves below).`);
   p();
-  const tuning = [];
-  const tuningReports = existsSync(join(root, TUNING)) ? await report(TUNING, [], "validation") : [];
-  for (const m of METHODS) {
-    const r = tuningReports.find((x) => x.sweep === m.tuning);
-    // a setting is selected only once every member has a result; until then the best is "best so far"
-    const complete = (r?.groups ?? []).every((g) => g.members.every((x) => typeof x.values.mean === "number"));
-    tuning.push({ m, r, pick: complete ? selected(r) : null, lead: selected(r) });
-  }
   for (const { m, r, pick, lead } of tuning) {
     const done = (r?.groups ?? []).flatMap((g) => g.members).filter((x) => typeof x.values.mean === "number");
     p(`**${m.label}** (\`${sweepCommand(TUNING, m.tuning)}\`)`);

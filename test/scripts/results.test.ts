@@ -65,6 +65,13 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   ];
   vp.forEach((s, seed) => summary(out, member("experiments/main.vpae", "vpae_seeds", `seed=${seed}`), { 1: s, 4: [90, 60, 70] }, 10, seed === 0 ? { teacher: [92, 70, 72] } : {}));
   [0, 1, 2].forEach((seed) => summary(out, member("experiments/main.vpae", "dmd2_seeds", `seed=${seed}`), { 1: [40 + seed, 30, 20] }, 20));
+  // V-PAE's tuning is complete: its best member is the main table's seed 0 (vpae.vpae holds its values)
+  for (const name of ["equilibrium_lr=0.00001", "equilibrium_lr=0.00003", "equilibrium_lr=0.0001", "variant=gan_weight_003"])
+    summary(out, member("experiments/tuning.vpae", "vpae_tuning", `generator_updates=1000,${name},seed=0`), { 1: [50, 40, 30] }, 30, { clips: ["validation"] });
+  // so is ADD's: its selected member (weight 10) is its main seed 0; DMD2's is not (below), so DMD2 gets no row
+  [0, 1, 2].forEach((seed) => summary(out, member("experiments/main.vpae", "add_seeds", `seed=${seed}`), { 1: [40 + seed, 30, 20] }, 20));
+  for (const lr of ["0.00001", "0.00003", "0.0001", "0.0003"])
+    summary(out, member("experiments/tuning.vpae", "add_tuning", `generator_updates=1000,sds_weight=2.5,lr=${lr},seed=0`), { 1: [30, 20, 10] }, 30, { clips: ["validation"] });
   // one-seed ablations: no STR1 0.3 below the full method (within its seed noise), C-SDS 0 far below
   summary(out, member("experiments/ablations.vpae", "ablations", "variant=no_str1,seed=0"), { 1: [80, 50, 59] }, 10);
   summary(out, member("experiments/ablations.vpae", "ablations", "csds_weight=0,seed=0"), { 1: [30, 0, 0] }, 10);
@@ -94,9 +101,13 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /\| Teacher \(50 steps, CFG 2\) \| 100 \| 92\.0 \| 70\.0 \| 72\.0 \| \*\*78\.0\*\* \| 90\.0 \| — \| 700\.0 \| 1 \|/);
   assert.match(md, /\| V-PAE \| 1 \| 80\.0 ± 1\.0 \| 50\.0 ± 0\.0 \| 60\.0 ± 2\.0 \| \*\*63\.3 ± 1\.0\*\* \| 90\.0 ± 0\.0 \| — \| 7\.00 \| 3 \|/);
   assert.match(md, /\| V-PAE \| 4 \| 90\.0 ± 0\.0 \| 60\.0 ± 0\.0 \| 70\.0 ± 0\.0 \| \*\*73\.3 ± 0\.0\*\* \|/);
-  assert.match(md, /\| DMD2 \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
-  // V-PAE beats DMD2 by far more than the error: the claim holds; it is far below the teacher
-  assert.match(md, /V-PAE \(1 NFE\) beats DMD2 \(1 NFE\) on the mean score: \*\*holds\*\* \(63\.3 vs 30\.3, Δ 33\.0\)/);
+  assert.match(md, /\| ADD \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
+  // DMD2's seeds ran, but its tuning has not selected a setting: no row, no claim, and the page says why
+  assert.doesNotMatch(md, /\| DMD2 \| 1 \|/);
+  assert.doesNotMatch(md, /beats DMD2/);
+  assert.match(md, /Not in the table until their setting is selected and trained: DMD2 \(its tuning sweep has 2 of 5 members\); APT \(its tuning sweep has 0 of 5 members\); PCM \(its tuning sweep has 0 of 5 members\)\./);
+  // V-PAE beats ADD by far more than the error: the claim holds; it is far below the teacher
+  assert.match(md, /V-PAE \(1 NFE\) beats ADD \(1 NFE\) on the mean score: \*\*holds\*\* \(63\.3 vs 30\.3, Δ 33\.0\)/);
   assert.match(md, /within 2 points of the 100-NFE teacher on the mean: \*\*does not hold\*\* \(63\.3 vs 78\.0, 14\.7 below\)/);
   assert.match(md, /at 4 NFE reaches the teacher: \*\*does not hold\*\* \(73\.3 vs 78\.0\)/);
   assert.match(md, /sharp \(frame quality ≥ 50\): \*\*holds\*\* \(60\.0\)/);
@@ -109,7 +120,7 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   // lr 1e-4 has not run, so nothing is selected yet: the best is marked as such
   assert.match(md, /\| lr=0\.00003 \| 50\.0 \| 40\.0 \| 30\.0 \| \*\*40\.0\*\* \| 90 \| — \| 700 \| best so far \|/);
   assert.match(md, /\| lr=0\.0001 \| — \| — \| — \| — \| — \| — \| — \| not run \|/);
-  assert.match(md, /Budget: not decided until every method's tuning sweep has run \(0 of 5\)/);
+  assert.match(md, /Budget: not decided until every method's tuning sweep has run \(2 of 5\)/);
   assert.ok(existsSync(join(out, "results", "tuning-curves.svg")) && existsSync(join(out, "results", "tuning-curves.png")), "the tuning curves are drawn");
   assert.match(md, /!\[Tuning curves\]\(results\/tuning-curves\.png\)/);
   // the calibration: each discriminator's gap by rate, its best in bold
