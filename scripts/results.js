@@ -429,7 +429,10 @@ async function table() {
     const g = main.find((x) => x.sweep === m.sweep)?.groups[0];
     const s0 = g?.members.find((x) => x.name === "seed=0" && x.run);
     if (!r) byMethod.set(m.sweep, g); // no tuning sweep for it: nothing to wait for
-    else if (!pick) waiting.push(`${m.label} (its tuning sweep has ${r.groups.flatMap((x) => x.members).filter((x) => typeof x.values.mean === "number").length} of ${r.groups.flatMap((x) => x.members).length} members)`);
+    else if (!pick) {
+      const members = r.groups.flatMap((x) => x.members);
+      waiting.push(`${m.label} (its tuning sweep has ${members.filter((x) => typeof x.values.mean === "number").length} of ${members.length} members)`);
+    }
     else if (!s0 || basename(s0.run) !== basename(pick.run)) waiting.push(`${m.label} (${s0 ? `main.vpae's setting is not the tuning's selection, ${pick.name}: update experiments/${m.id}.vpae` : "no main-table run yet"})`);
     else byMethod.set(m.sweep, g);
   }

@@ -11,6 +11,7 @@
 //   cpu             @tensorflow/tfjs-backend-cpu: plain JavaScript, slow; a reference
 import * as tf from "@tensorflow/tfjs-core";
 import { registerModelGradients } from "./model/gradients.js";
+import { firstLine } from "./error-text.js";
 import { BACKENDS, type Backend } from "../../compiler/plan/kinds.js";
 
 export { tf };
@@ -46,7 +47,7 @@ async function tryImport(spec: string): Promise<{ ok: true } | { ok: false; erro
     return { ok: true };
   } catch (err) {
     if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(spec)) return { ok: false, error: "not installed" };
-    const msg = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    const msg = firstLine(err);
     return { ok: false, error: `installed but does not load: ${msg}` };
   }
 }
@@ -133,7 +134,7 @@ export async function initBackend(preference: BackendPreference): Promise<Backen
       ok = await tf.setBackend(tfjsBackend);
       why = deviceFault?.() ?? "";
     } catch (err) {
-      why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+      why = firstLine(err);
     }
     if (!ok) {
       if (preference !== "auto") throw new BackendError(`backend ${name} failed to initialise${why ? `: ${why}` : ""}`, BACKEND_HINTS[name]);

@@ -11,6 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
+import { firstLine } from "./error-text.js";
 
 export interface AdapterReport {
   /** The adapter's device name (e.g. "NVIDIA H100 80GB HBM3", "llvmpipe (LLVM 15.0.6, 256 bits)"). */
@@ -108,10 +109,6 @@ export function findAdapter(softwareToo: boolean): Promise<AdapterFinding> {
   // Dawn may throw where it finds no driver it can use: that is a reason, not a crash (auto goes on to wasm)
   if (!p) searched.set(softwareToo, (p = search(softwareToo).catch((err: unknown) => ({ ok: false as const, reason: `Dawn failed: ${firstLine(err)}` }))));
   return p;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim();
 }
 
 async function search(softwareToo: boolean): Promise<AdapterFinding> {
