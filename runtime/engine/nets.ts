@@ -155,15 +155,23 @@ export class Nets {
    * prompt: x0_u + g (x0_c - x0_u), with the image kept (the teacher drops only the prompt in training).
    */
   x0(net: Network, xt: tf.Tensor5D, t: tf.Tensor1D, c: Condition, guidance = 1): tf.Tensor5D {
+    return guidance === 1 ? this.x0Parts(net, xt, t, c, guidance).conditional : tf.tidy(() => this.x0Parts(net, xt, t, c, guidance).guided);
+  }
+
+  /**
+   * The guided x0 estimate and the conditional one it is made from (the same tensor when guidance is
+   * 1): x0 = uncond + guidance * (cond - uncond). Callers that want both pay for no extra pass.
+   */
+  x0Parts(net: Network, xt: tf.Tensor5D, t: tf.Tensor1D, c: Condition, guidance = 1): { guided: tf.Tensor5D; conditional: tf.Tensor5D } {
     return tf.tidy(() => {
       const run = (prompt: tf.Tensor1D) => {
         const { out } = this.dit.apply(net.params, { xt, t, image: c.image, imageMask: c.mask, prompt }, net.lora ? { lora: net.lora } : {});
         return toX0(out, xt, t, this.shape.arch.prediction);
       };
-      const cond = run(c.prompt);
-      if (guidance === 1) return cond;
+      const conditional = run(c.prompt);
+      if (guidance === 1) return { guided: conditional, conditional };
       const uncond = run(c.nullPrompt);
-      return tf.add(uncond, tf.mul(tf.sub(cond, uncond), guidance)) as tf.Tensor5D;
+      return { guided: tf.add(uncond, tf.mul(tf.sub(conditional, uncond), guidance)) as tf.Tensor5D, conditional };
     });
   }
 

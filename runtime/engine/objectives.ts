@@ -193,15 +193,27 @@ export class Draws {
 /** A loss term of kind K (`Loss & { kind: K }` also narrows the entries whose kind is a list, as vsd's is). */
 type TermFn<K extends LossKind> = (s: Draws, l: Loss & { kind: K }) => tf.Scalar;
 
-const distributionMatchingTerm: TermFn<"vsd" | "dmd"> = (s, l) => {
+/**
+ * The teacher's guided x0 estimate ("real score") and the fake score's at the re-noised output, with two
+ * statistics: `fake_vs_teacher`, |x0_fake - x0_real|, the size of the gradient the term applies; and
+ * `fake_shift`, |x0_fake - x0_teacher| against the teacher's *unguided* estimate, which is 0 while a
+ * zero-initialised LoRA has not moved (the first one also holds the guidance gap, so it cannot tell).
+ */
+function teacherAndFake(s: Draws, l: Loss & { kind: "vsd" | "dmd" | "sid" }, xt: tf.Tensor5D, t: tf.Tensor1D): { real: tf.Tensor5D; fake: tf.Tensor5D } {
   const nets = s.nets;
+  const { guided: real, conditional } = nets.x0Parts({ params: nets.teacher }, xt, t, s.cond, l.guidance);
+  const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
+  const future = futureFrames(fake);
+  s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(future, futureFrames(real)))) as tf.Scalar;
+  s.stats[`${l.name}/fake_shift`] = tf.mean(tf.abs(tf.sub(future, futureFrames(conditional)))) as tf.Scalar;
+  return { real, fake };
+}
+
+const distributionMatchingTerm: TermFn<"vsd" | "dmd"> = (s, l) => {
   const x = s.generated();
   const t = s.times(l.t);
   const xt = pasteFirstFrame(noisy(detach(x), s.noise(), t), s.cond.image);
-  const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
-  const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
-  // does the fake score move away from the teacher at all? (0 at the start: a zero LoRA)
-  s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
+  const { real, fake } = teacherAndFake(s, l, xt, t);
   return distributionMatching(x, real, fake, l.kind === "dmd");
 };
 
@@ -225,13 +237,10 @@ export function scoreIdentity(x: tf.Tensor5D, real: tf.Tensor5D, fake: tf.Tensor
 }
 
 const scoreIdentityTerm: TermFn<"sid"> = (s, l) => {
-  const nets = s.nets;
   const x = s.generated();
   const t = s.times(l.t);
   const xt = pasteFirstFrame(noisy(x, s.noise(), t), s.cond.image);
-  const real = nets.x0({ params: nets.teacher }, xt, t, s.cond, l.guidance);
-  const fake = nets.x0(nets.fake(l.fake), xt, t, s.cond);
-  s.stats[`${l.name}/fake_vs_teacher`] = tf.mean(tf.abs(tf.sub(futureFrames(fake), futureFrames(real)))) as tf.Scalar;
+  const { real, fake } = teacherAndFake(s, l, xt, t);
   return scoreIdentity(x, real, fake, l.alpha);
 };
 

@@ -73,6 +73,8 @@ function diagnosticName(key: string): string | null {
   if (m) return `${m[1]} at ${LEVEL_WORDS[m[2]!]!.replace("t", "t'")}`;
   m = /^([^/]+)\/fake_vs_teacher$/.exec(key);
   if (m) return `${m[1]}: |fake - teacher| x0`;
+  m = /^([^/]+)\/fake_shift$/.exec(key);
+  if (m) return `${m[1]}: |fake - unguided teacher| x0`;
   return null;
 }
 

@@ -148,8 +148,25 @@ function Health({ view }: { view: RunView }): ReactElement {
       <Text wrap="truncate">
         {" "}output mean {num(last("gen/mean"), 3)} std {num(last("gen/std"), 3)} frame Δ {num(last("gen/frame_diff"), 3)}
       </Text>
+      {/* a distribution-matching term: has the fake score moved off the teacher? */}
+      {termsWith(view, "/fake_shift").map((t) => (
+        <Text key={t} wrap="truncate">
+          {" "}{t} fake score: shift from teacher {num(last(`${t}/fake_shift`), 4)} · gap to guided teacher {num(last(`${t}/fake_vs_teacher`), 4)}
+        </Text>
+      ))}
+      {/* a C-SDS or SDS term: where along t' does it pull? */}
+      {termsWith(view, "/t_low").filter((t) => !t.startsWith("d/")).map((t) => (
+        <Text key={t} wrap="truncate">
+          {" "}{t} by noise level t' (last {RECENT}): {levels.map((l) => `${l} ${num(recent(view.stats.get(`${t}/t_${l}`)), 4)}`).join(" · ")}
+        </Text>
+      ))}
     </Box>
   );
+}
+
+/** The terms that log a statistic ending in `suffix` (`vsd` for `vsd/fake_shift`). */
+function termsWith(view: RunView, suffix: string): string[] {
+  return [...view.stats.keys()].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
 }
 
 function Alarms({ alarms, color }: { alarms: Alarm[]; color: boolean }): ReactElement {

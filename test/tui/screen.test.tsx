@@ -10,7 +10,10 @@ import { detectAlarms } from "../../runtime/tui/alarms.js";
 import { App } from "../../runtime/tui/app.js";
 import { lineChart, num } from "../../runtime/tui/charts.js";
 
-function game(n: number, collapse = false): RunView {
+/** Per-noise-level statistics of a V-PAE equilibrium step: the discriminator's gap and C-SDS's pull. */
+const LEVEL_STATS = { "d/d/gap_t_low": 0.9, "d/d/gap_t_mid": 0.5, "d/d/gap_t_high": 0.1, "c_sds/t_low": 0.004, "c_sds/t_mid": 0.02, "c_sds/t_high": 0.05 };
+
+function game(n: number, collapse = false, levels = false): RunView {
   const v = emptyView();
   reduce(v, { type: "run-start", experiment: "vpae", planHash: "abcdef0123456789", backend: "wasm", backendDetail: "XNNPACK", runDir: "runs/vpae-abcdef012345", resumedFrom: null, totalSteps: 300, phases: [{ name: "priming", steps: 100 }, { name: "equilibrium", steps: 200 }], references: { gan_generator: 0, gan_discriminator: 2 }, time: 0 });
   reduce(v, { type: "phase-start", phase: "priming", index: 0, steps: 100, time: 0 });
@@ -27,7 +30,7 @@ function game(n: number, collapse = false): RunView {
       stepsPerSecond: 1.25,
       time: 120_000 + i * 800,
       losses: { gan_discriminator: 2 - 0.001 * i, str1: 1e-4, gan_generator: 0.001 * i, c_sds: 0.03 },
-      stats: { "d/d/logit_real": 0.4, "d/d/logit_fake": -0.3, "d/d/accuracy": 0.6, "gen/mean": -0.5, "gen/std": collapse && i > 60 ? 0.02 : 0.4, "gen/frame_diff": 0.15, "grad_norm/student": 3.5, "grad_norm/d": 0.4, "clipped/student": 0 },
+      stats: { "d/d/logit_real": 0.4, "d/d/logit_fake": -0.3, "d/d/accuracy": 0.6, "gen/mean": -0.5, "gen/std": collapse && i > 60 ? 0.02 : 0.4, "gen/frame_diff": 0.15, "grad_norm/student": 3.5, "grad_norm/d": 0.4, "clipped/student": 0, ...(levels ? LEVEL_STATS : {}) },
       histograms: { "d/d/real": [0.5, 0.6, 0.2, 0.3], "d/d/fake": [-0.5, -0.2, -0.4, -0.1] },
     });
   }
@@ -43,7 +46,7 @@ function frame(v: RunView, controls = {}, columns = 100): string {
 }
 
 test("the screen shows the header, the phase timeline, losses with equilibria, D, health and the evaluation", () => {
-  const out = frame(game(80));
+  const out = frame(game(80, false, true));
   assert.match(out, /vpae run · vpae · plan abcdef012345 · wasm \(XNNPACK\)/);
   assert.match(out, /step 180\/300 · running/);
   assert.match(out, /priming .*100\/100 .*done 2:00/);
@@ -53,9 +56,23 @@ test("the screen shows the header, the phase timeline, losses with equilibria, D
   assert.match(out, /gan_generator.*0\.079 \(eq 0\.00\)/);
   assert.match(out, /logit real 0\.40 fake -0\.30 gap 0\.70 · acc 0\.60 · str1 1\.0e-4/);
   assert.match(out, /grad student 3\.50 · d 0\.40 · non-finite 0/);
+  assert.match(out, /gap by noise level t \(last 20\): low 0\.90 · mid 0\.50 · high 0\.10/);
+  assert.match(out, /c_sds by noise level t' \(last 20\): low 0\.0040 · mid 0\.0200 · high 0\.0500/);
   assert.match(out, /no alarms/);
   assert.match(out, /eval @180 NFE 1: SA 85\.7 TC 41\.7 FQ 10\.3 dir 94%/);
   assert.match(out, /q stop · p pause · s samples · \? help/);
+});
+
+test("in priming the health panel says whether the fake score has moved off the teacher", () => {
+  const v = emptyView();
+  reduce(v, { type: "run-start", experiment: "vpae", planHash: "abcdef0123456789", backend: "wasm", backendDetail: "XNNPACK", runDir: "runs/vpae-abcdef012345", resumedFrom: null, totalSteps: 300, phases: [{ name: "priming", steps: 100 }, { name: "equilibrium", steps: 200 }], references: {}, time: 0 });
+  reduce(v, { type: "phase-start", phase: "priming", index: 0, steps: 100, time: 0 });
+  for (let i = 0; i < 3; i++) {
+    reduce(v, { type: "step", phase: "priming", phaseStep: i, phaseSteps: 100, step: 1 + i, totalSteps: 300, stepsPerSecond: 1, time: i * 1000, losses: { vsd: 0.02, diffusion: 0.2 }, stats: { "vsd/fake_shift": 0.004 * i, "vsd/fake_vs_teacher": 0.11, "grad_norm/student": 1, "grad_norm/fake": 0.3 }, histograms: {} });
+  }
+  const out = frame(v);
+  assert.match(out, /vsd fake score: shift from teacher 0\.0080 · gap to guided teacher 0\.1100/);
+  assert.doesNotMatch(out, /by noise level t'/, "no C-SDS term in priming");
 });
 
 test("an alarm replaces 'no alarms' with its one-line explanation; pause and stop show in the key line", () => {
@@ -105,9 +122,8 @@ test("the discriminator panel shows its logit gap by noise level, averaged over 
   assert.doesNotMatch(frame(game(30)), /gap by noise level/, "no line without per-level statistics");
 });
 
-test("with the per-level line, the screen still fits 80x24", () => {
-  const v = game(80);
-  reduce(v, { type: "step", phase: "equilibrium", phaseStep: 80, phaseSteps: 200, step: 181, totalSteps: 300, stepsPerSecond: 1, time: 300_000, losses: {}, stats: { "d/d/gap_t_low": 0.5, "d/d/gap_t_mid": 0.2, "d/d/gap_t_high": 0 } });
+test("with the per-level lines (D gap and C-SDS), the screen still fits 80x24", () => {
+  const v = game(80, false, true);
   const lines = frame(v, {}, 80).split("\n");
   for (const l of lines) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
   assert.ok(lines.length <= 24, `${lines.length} rows`);
