@@ -509,6 +509,7 @@ async function table() {
     }
   }
   p();
+  await mismatchProbe(p);
 
   // -- tuning (validation clips)
   p("## Tuning (validation clips)");
@@ -736,6 +737,49 @@ async function probes() {
       }
     }
   }
+}
+
+// ---- the matching-aware term and V-PAE's discriminator ----
+
+/** Updates per window of the probe's table. */
+const PROBE_WINDOW = 50;
+
+/**
+ * The d_mismatch sweep of the calibration file: V-PAE's discriminator on the frozen blurred generator,
+ * without and with gan_mismatch, read from the members' metrics logs window by window (how soon it
+ * separates real from generated clips) and by its mean logits in the last window.
+ */
+async function mismatchProbe(p) {
+  const [probe] = await members(CALIBRATION, resultsDir, ["--sweep", "d_mismatch"]);
+  if (!probe) return;
+  const done = probe.members.filter((m) => m.status === "finished");
+  const command = `npx vpae sweep ${CALIBRATION} --sweep d_mismatch`;
+  p(`**Does the matching-aware term slow the discriminator?** (\`${command}\`) V-PAE's discriminator, at the`);
+  p("rate it trains at, on the same frozen generator, without and with `gan_mismatch` (real clips under a wrong");
+  p(`prompt counted as generated): the real-minus-generated logit gap per ${PROBE_WINDOW} updates, and the mean logits of the last ${PROBE_WINDOW}.`);
+  p();
+  if (done.length === 0) {
+    p(`_Not run yet: \`${command}\`._`);
+    p();
+    return;
+  }
+  const { readMetrics } = await import(join(root, "dist", "runtime", "engine", "io", "metrics.js"));
+  const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const rows = done.map((m) => {
+    const records = readMetrics(join(summaryOf(m), "metrics.jsonl"));
+    const stat = (rs, k) => mean(rs.map((r) => r.stats[`d/d/${k}`]).filter(Number.isFinite));
+    const windows = [];
+    for (let a = 0; a < records.length; a += PROBE_WINDOW) windows.push(records.slice(a, a + PROBE_WINDOW));
+    return { m, windows, gaps: windows.map((w) => stat(w, "logit_real") - stat(w, "logit_fake")), last: windows.at(-1) ?? [], stat };
+  });
+  const n = Math.max(...rows.map((r) => r.windows.length));
+  p(`| discriminator | ${Array.from({ length: n }, (_, i) => `gap, updates ${i * PROBE_WINDOW + 1}-${(i + 1) * PROBE_WINDOW}`).join(" | ")} | logits real / generated / mismatched (last ${PROBE_WINDOW}) |`);
+  p(`|---|${Array.from({ length: n }, () => "---").join("|")}|---|`);
+  for (const r of rows) {
+    const logits = ["logit_real", "logit_fake", "logit_mismatch"].map((k) => r.stat(r.last, k)).map((x) => (Number.isFinite(x) ? num(x, 2) : "—")).join(" / ");
+    p(`| ${r.m.name.replace(/,seed=0$/, "")} | ${Array.from({ length: n }, (_, i) => num(r.gaps[i], 2)).join(" | ")} | ${logits} |`);
+  }
+  p();
 }
 
 // ---- the quickstart's scores in the README ----
