@@ -602,8 +602,9 @@ async function table() {
     p();
     p(`Exploratory probes of V-PAE's objective (\`${PROBES}\`, whose comments give each round's reasoning): one seed,`);
     p("each round's variants against the first campaign's recipe (`vpae_v1` in the file), every member starting from the");
-    p("same priming checkpoint. Rounds 1-4 train 300 generator updates (600 where the variant says long), rounds 5-7");
-    p(`${BUDGET.cap}. Scores are the runs' own final evaluation on 32 **validation** clips: compare them with each other,`);
+    p("same priming checkpoint. Rounds 1-4 train 300 generator updates (600 where the variant says long), rounds 5-8");
+    p(`${BUDGET.cap}; round 8 varies the selected recipe (\`vpae\` of vpae.vpae: its member \`final\` is the main table's seed 0).`);
+    p("Scores are the runs' own final evaluation on 32 **validation** clips: compare them with each other,");
     p("not with the 64-clip tables. The probes chose the objective's structure; the tuning sweeps above chose its values.");
     p();
     // the reference: the run of vpae_v1 itself (the first campaign's V-PAE, seed 0), scored the same way
