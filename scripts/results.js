@@ -471,12 +471,16 @@ async function table() {
   p();
   if (rows.length === 0) p(`_No run of \`${MAIN}\` has a summary yet: \`node scripts/results.js run\` trains them after the tuning sweeps below._`);
   else {
-    p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | latency (ms/video) | seeds |");
-    p("|---|---|---|---|---|---|---|---|---|---|");
-    for (const r of rows) p(`| ${r.label} | ${r.nfe} | ${SCORES.map((k) => fmt(r.g.metrics[k])).join(" | ")} | **${fmt(r.g.metrics.mean)}** | ${fmt(r.g.metrics.direction_accuracy)} | ${r.gap ? fmt(r.g.metrics.d_gap, 2) : "—"} | ${latencyText(r.g.metrics.latency_ms)} | ${r.g.n} |`);
+    p("| method | NFE | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | speed coverage % | D gap (end) | latency (ms/video) | seeds |");
+    p("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (const r of rows) p(`| ${r.label} | ${r.nfe} | ${SCORES.map((k) => fmt(r.g.metrics[k])).join(" | ")} | **${fmt(r.g.metrics.mean)}** | ${fmt(r.g.metrics.direction_accuracy)} | ${speedsText(r.g, r.gap ? "student" : "teacher", r.nfe)} | ${r.gap ? fmt(r.g.metrics.d_gap, 2) : "—"} | ${latencyText(r.g.metrics.latency_ms)} | ${r.g.n} |`);
     p();
     p("V-PAE at 4 NFE is the same 1-step checkpoint sampled with 4 Euler steps. Values are mean ± sample");
-    p("standard deviation over seeds (training seed; the evaluation clips stay fixed). D gap (end): the");
+    p("standard deviation over seeds (training seed; the evaluation clips stay fixed). Speed coverage: how");
+    p("evenly the clips whose motion follows one of the world's two speeds in every frame use the two");
+    p("(docs/metrics.md; 100: both equally, 0: always the same one, so a model that drops one future scores 0),");
+    p("with the share of clips that follow one in brackets (a coverage over few clips says little); it is");
+    p("informative and in no group. D gap (end): the");
     p("discriminator's mean logit on real minus fake clips over the last 50 logged training steps (from");
     p("the metrics log); near 0, the adversarial term carries little information to the generator.");
   }
@@ -569,16 +573,16 @@ async function table() {
       p();
       return [];
     }
-    p("| variant | semantic alignment | temporal coherence | frame quality | mean | Δ mean vs full | reading | D gap (end) | seeds |");
-    p("|---|---|---|---|---|---|---|---|---|");
-    p(`| ${fullLabel} | ${SCORES.map((k) => fmt(full.metrics[k])).join(" | ")} | **${fmt(full.metrics.mean)}** | 0 | reference | ${fmt(full.metrics.d_gap, 2)} | ${full.n} |`);
+    p("| variant | semantic alignment | temporal coherence | frame quality | mean | Δ mean vs full | reading | speed coverage % | D gap (end) | seeds |");
+    p("|---|---|---|---|---|---|---|---|---|---|");
+    p(`| ${fullLabel} | ${SCORES.map((k) => fmt(full.metrics[k])).join(" | ")} | **${fmt(full.metrics.mean)}** | 0 | reference | ${speedsText(full, "student", 1)} | ${fmt(full.metrics.d_gap, 2)} | ${full.n} |`);
     const out = [];
     for (const key of Object.keys(labels)) {
       const g = known.find((x) => x.key === key);
       if (!g) continue;
       const c = compare(statOf(g.metrics.mean), fullMean);
       const reading = c.verdict === "lower" ? worse : c.verdict === "higher" ? better : c.verdict === "within noise" ? "within seed noise" : "one seed each, no error bar";
-      p(`| ${labels[key]} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${c.diff.toFixed(1)} | ${reading} | ${fmt(g.metrics.d_gap, 2)} | ${g.n} |`);
+      p(`| ${labels[key]} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${c.diff.toFixed(1)} | ${reading} | ${speedsText(g, "student", 1)} | ${fmt(g.metrics.d_gap, 2)} | ${g.n} |`);
       out.push({ label: labels[key], c });
     }
     p();
@@ -681,6 +685,13 @@ async function table() {
     }
     const fq = full?.metrics.frame_quality;
     if (fq) p(`- The 1-step student is sharp (frame quality ≥ 50): **${fq.mean >= 50 ? "holds" : "does not hold"}** (${fq.mean.toFixed(1)}).`);
+    // not a claim of the paper: the check that a sharp one-step student did not buy its scores by dropping a future
+    const sc = statOf(full?.metrics.speed_coverage);
+    const tc = statOf(teacherGroup?.metrics.speed_coverage);
+    if (sc && tc) {
+      const c = compare(sc, tc);
+      p(`- (Our check, not the paper's.) The 1-step student uses both of the world's futures as evenly as the teacher (speed coverage): **${{ lower: "does not hold", "within noise": "holds within seed noise", higher: "holds", "no error bar": CLAIM["no error bar"] }[c.verdict]}** (${sc.mean.toFixed(1)} vs ${tc.mean.toFixed(1)}, Δ ${c.diff.toFixed(1)}).`);
+    }
     for (const a of ablations) p(`- Ablation "${a.label}" lowers the score: **${a.c.verdict === "lower" ? "holds" : a.c.verdict === "higher" ? "does not hold (reversed)" : CLAIM[a.c.verdict]}** (Δ ${a.c.diff.toFixed(1)}).`);
     p();
     p("\"holds\": the gap exceeds twice its standard error over seeds (for one-seed ablations, twice the");
@@ -738,6 +749,19 @@ async function probes() {
       }
     }
   }
+}
+
+/**
+ * The main table's speed cell: the coverage over seeds, and in brackets the mean share of clips whose
+ * motion follows one allowed speed in every frame (from each run's scores on the test clips).
+ */
+function speedsText(g, role, nfe) {
+  const matched = g.members
+    .filter((m) => m.run && existsSync(join(m.run, `scores-${role}-test.json`)))
+    .map((m) => JSON.parse(readFileSync(join(m.run, `scores-${role}-test.json`), "utf8")).results.find((x) => x.nfe === nfe)?.details?.speeds?.matched)
+    .filter((x) => typeof x === "number");
+  if (!g.metrics.speed_coverage && matched.length === 0) return "—";
+  return `${fmt(g.metrics.speed_coverage)}${matched.length ? ` (${(matched.reduce((a, x) => a + x, 0) / matched.length).toFixed(0)}%)` : ""}`;
 }
 
 // ---- the matching-aware term and V-PAE's discriminator ----

@@ -17,6 +17,7 @@ import { IoError } from "./io/errors.js";
 import { readSafetensors } from "./io/safetensors.js";
 import { initParams } from "./model/dit.js";
 import { writeGridGif } from "./io/pictures.js";
+import { dirname, resolve as resolvePath } from "node:path";
 
 /** Sampler for an NFE count: the model's own sampler when it has that NFE, else that many plain Euler steps. */
 export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; guidance: number } {
@@ -83,6 +84,7 @@ export async function evaluateAt(model: { dit: Dit; shape: DitShape; world: Worl
       temporal_coherence: s.temporal.score,
       frame_quality: s.quality.score,
       direction_accuracy: 100 * s.directionAccuracy,
+      speed_coverage: s.speeds.coverage,
       latencyMs,
       latencyPerVideoMs: latencyMs / batch.n,
       details: s,
@@ -214,14 +216,26 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
     const dir = runDir!;
     const latest = latestCheckpoint(dir);
     const exported = join(dir, `${role}.safetensors`);
+    const frozenTeacher = frozenTeacherFile(plan);
     if (latest) checkpoint = latest.file;
     else if (existsSync(exported)) checkpoint = exported;
+    else if (role === "teacher" && frozenTeacher && existsSync(frozenTeacher)) checkpoint = frozenTeacher;
     else throw new IoError(dir, `no valid checkpoint (nor exported weights ${role}.safetensors) to score`, "not-found");
   }
   const world = createWorld(plan.world, (opts.clips ?? VALIDATION).seed);
   const shape: DitShape = ditDims(plan.teacher.arch, plan.world);
   const { params, source } = loadRoleParams(checkpoint, role, shape, { preferEma: !opts.raw });
   return { plan, model: { dit: new Dit(shape), shape, world }, params, role, source, checkpoint, runDir };
+}
+
+/**
+ * The teacher checkpoint a plan loads, when no phase trains the teacher: a run summary's teacher is
+ * then that file, bit for bit. Resolved like `vpae run` does, from the plan's source file's folder.
+ */
+function frozenTeacherFile(plan: Plan): string | null {
+  const init = plan.teacher?.init;
+  if (!init || init.kind !== "checkpoint" || plan.phases.some((p) => p.trains.includes("teacher"))) return null;
+  return resolvePath(dirname(plan.source.file), init.path);
 }
 
 export function ownSampler(t: Trained): Sampler {

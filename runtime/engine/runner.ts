@@ -358,7 +358,7 @@ async function evaluate(state: State, run: RunDir, phase: Phase, emit: (e: RunEv
     mkdirSync(run.samplesDir, { recursive: true });
     writeSampleGrid(join(run.dir, rel), batch, video, 8);
     run.recordSample({ file: rel, step: state.globalStep, phase: phase.name, nfe });
-    const { details: _details, latencyMs, latencyPerVideoMs: _l, nfe: _n, ...scores } = summary;
+    const { details: _details, latencyMs, latencyPerVideoMs: _l, nfe: _n, speed_coverage: _c, ...scores } = summary;
     results[`nfe${nfe}`] = summary;
     emit({ type: "eval", phase: phase.name, step: state.globalStep, nfe, scores, latencyMs, samplePath: join(run.dir, rel), time: Date.now() });
   }

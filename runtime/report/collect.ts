@@ -9,7 +9,7 @@ import { logitGap } from "../sweep/events.js";
 import type { IndexedRun, RunIndex } from "../sweep/runs.js";
 
 /** The score columns of a result, in table order. */
-export const METRICS = ["semantic_alignment", "temporal_coherence", "frame_quality", "mean", "direction_accuracy", "latency_ms", "d_gap"] as const;
+export const METRICS = ["semantic_alignment", "temporal_coherence", "frame_quality", "mean", "direction_accuracy", "speed_coverage", "latency_ms", "d_gap"] as const;
 export type Metric = (typeof METRICS)[number];
 
 export const METRIC_LABELS: Record<Metric, string> = {
@@ -18,6 +18,7 @@ export const METRIC_LABELS: Record<Metric, string> = {
   frame_quality: "frame quality",
   mean: "mean",
   direction_accuracy: "direction acc. %",
+  speed_coverage: "speed coverage %",
   latency_ms: "latency (ms/video)",
   d_gap: "D gap (end)",
 };
@@ -100,6 +101,8 @@ export function collectResults(members: readonly MemberInput[], index: RunIndex,
       if (sa !== undefined && tc !== undefined && fq !== undefined) out.values.mean = (sa + tc + fq) / 3;
       const dir = num("direction_accuracy");
       if (dir !== undefined) out.values.direction_accuracy = dir;
+      const cov = num("speed_coverage");
+      if (cov !== undefined) out.values.speed_coverage = cov;
       const lat = num("latencyPerVideoMs");
       if (lat !== undefined) out.values.latency_ms = lat;
     }

@@ -3,7 +3,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import { runCli, tempDir } from "../helpers.js";
+import { fromRoot, runCli, tempDir } from "../helpers.js";
 import { readSafetensors } from "../../runtime/engine/io/safetensors.js";
 
 let runs = "";
@@ -29,6 +29,9 @@ test("vpae eval scores a run at several NFE with the three groups, direction acc
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /ema:teacher@0\.9 weights/);
   assert.match(text.stdout, /^\s+4\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d/m);
+  // which of the world's speeds the clips use: a percentage, or a dash when no clip follows one
+  assert.match(text.stdout, /^\s+4(\s+\S+){5}\s+(\d+%|—)\s+\d+\.\d ms$/m);
+  for (const x of j.results as { speed_coverage?: number | null }[]) assert.ok(x.speed_coverage === null || (x.speed_coverage! >= 0 && x.speed_coverage! <= 100), JSON.stringify(x));
 });
 
 test("vpae sample writes a GIF grid; export writes a role's weights that load as a teacher", () => {
@@ -85,6 +88,22 @@ test("a run summary without checkpoints is scored from the weights exported next
   const a = JSON.parse(runCli(["eval", summary, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
   const b = JSON.parse(runCli(["eval", dir, "--nfe", "1", "--samples", "4", "--json"]).stdout) as { results: { semantic_alignment: number; frame_quality: number }[] };
   assert.deepEqual([a.results[0]!.semantic_alignment, a.results[0]!.frame_quality], [b.results[0]!.semantic_alignment, b.results[0]!.frame_quality], "the exported weights score like the run's checkpoint");
+});
+
+test("a distillation summary's teacher is the frozen checkpoint its plan loads; a summary whose plan trains the teacher has none", () => {
+  // a committed main-table summary: student.safetensors only, the teacher is experiments/checkpoints/teacher.safetensors
+  const summary = fromRoot("experiments", "results", "vpae-7bd83b9659a8");
+  const r = runCli(["eval", summary, "--role", "teacher", "--nfe", "1", "--samples", "4", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { checkpoint: string }).checkpoint, fromRoot("experiments", "checkpoints", "teacher.safetensors"));
+  // micro trains its teacher, so its summary cannot stand in the committed one
+  const dir = join(runs, readdirSync(runs).find((n) => n.startsWith("micro-"))!);
+  const copy = join(tempDir({}), "micro-summary");
+  mkdirSync(copy);
+  for (const f of ["plan.json", "manifest.json"]) copyFileSync(join(dir, f), join(copy, f));
+  const trained = runCli(["eval", copy, "--role", "teacher", "--nfe", "1", "--samples", "4"]);
+  assert.equal(trained.status, 1);
+  assert.match(trained.stderr, /nor exported weights teacher\.safetensors/);
 });
 
 test("errors are messages, not stack traces", () => {

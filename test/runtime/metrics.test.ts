@@ -203,6 +203,22 @@ test("when 0 is an allowed speed, a still sprite is a valid future; only FD sees
   for (const g of groups(mixed)) assert.ok(g >= 95, show(mixed));
 });
 
+test("speed coverage: real clips use both futures (coverage near 100), clips that all take one speed score 0, the blurred mean matches none", () => {
+  const { w, b } = setup("toy");
+  const real = scoreClips(b.video, b, w).speeds;
+  assert.equal(real.matched, 100);
+  const share1 = (b.truth as SpritesClipTruth[]).filter((t) => t.speed === 1).length / b.n;
+  assert.ok(Math.abs(real.shares["1"]! - 100 * share1) < 1e-9, JSON.stringify(real));
+  assert.ok(real.coverage! > 95, JSON.stringify(real));
+  // a generator that always picks the slower future: every clip valid, one future only
+  const slow = scoreClips(atSpeed(w, b, () => 1), b, w);
+  assert.ok(slow.semantic.score >= 95, show(slow));
+  assert.deepEqual(slow.speeds, { matched: 100, shares: { "1": 100, "2": 0 }, coverage: 0 });
+  // the average of the futures follows no single speed in every frame
+  const blurred = scoreClips(averagedFutures(w, b), b, w).speeds;
+  assert.ok(blurred.matched < 50, JSON.stringify(blurred));
+});
+
 test("a sprite that changes colour loses identity (and sharpness), keeps motion", () => {
   const w = createWorld(WORLDS.toy!, 3);
   const b = w.evalBatch(N);

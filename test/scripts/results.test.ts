@@ -31,7 +31,7 @@ type Score = [number, number, number];
  * two sweeps share (a main-table seed that is also a tuning member) has one folder: the second call adds
  * to it.
  */
-function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][]; clips?: string[]; curve?: number[] } = {}): string {
+function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][]; clips?: string[]; curve?: number[]; speeds?: { coverage: number; matched: number } } = {}): string {
   let dir = join(out, `${plan.experiment}-${plan.hash.slice(0, 12)}`);
   if (!existsSync(dir)) {
     const run = openRunDir(out, plan, { vpaeVersion: "test", backend: { name: "cpu", detail: "fixture" } });
@@ -47,7 +47,8 @@ function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes
       { index: 1, name: "b", startedAt: "", finishedAt: "", seconds: minutes * 30 },
     ];
   });
-  const rows = (s: Record<number, Score>) => Object.entries(s).map(([nfe, [sa, tc, fq]]) => ({ nfe: Number(nfe), semantic_alignment: sa, temporal_coherence: tc, frame_quality: fq, direction_accuracy: 90, latencyMs: 0, latencyPerVideoMs: Number(nfe) * 7 }));
+  const speeds = opts.speeds ? { speed_coverage: opts.speeds.coverage, details: { speeds: { matched: opts.speeds.matched, shares: {}, coverage: opts.speeds.coverage } } } : {};
+  const rows = (s: Record<number, Score>) => Object.entries(s).map(([nfe, [sa, tc, fq]]) => ({ nfe: Number(nfe), semantic_alignment: sa, temporal_coherence: tc, frame_quality: fq, direction_accuracy: 90, latencyMs: 0, latencyPerVideoMs: Number(nfe) * 7, ...speeds }));
   for (const clips of opts.clips ?? ["validation", "test"]) {
     writeScores(run.dir, "student", clips, { clips, run: run.dir, checkpoint: "x", weights: "student", backend: "cpu", samples: 64, role: "student", results: rows(scores) });
     if (opts.teacher) writeScores(run.dir, "teacher", clips, { clips, run: run.dir, checkpoint: "x", weights: "teacher", backend: "cpu", samples: 64, role: "teacher", results: rows({ 100: opts.teacher }) });
@@ -63,7 +64,8 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
     [80, 50, 60],
     [81, 50, 62],
   ];
-  vp.forEach((s, seed) => summary(out, member("experiments/main.vpae", "vpae_seeds", `seed=${seed}`), { 1: s, 4: [90, 60, 70] }, 10, seed === 0 ? { teacher: [92, 70, 72] } : {}));
+  // speed coverage: seed 0 uses both futures, seeds 1 and 2 one (the teacher's rows share the same value)
+  vp.forEach((s, seed) => summary(out, member("experiments/main.vpae", "vpae_seeds", `seed=${seed}`), { 1: s, 4: [90, 60, 70] }, 10, { ...(seed === 0 ? { teacher: [92, 70, 72] as Score } : {}), speeds: { coverage: seed === 0 ? 100 : 0, matched: 40 + 5 * seed } }));
   [0, 1, 2].forEach((seed) => summary(out, member("experiments/main.vpae", "dmd2_seeds", `seed=${seed}`), { 1: [40 + seed, 30, 20] }, 20));
   // V-PAE's tuning is complete: its best member is the main table's seed 0 (vpae.vpae holds its values)
   for (const name of ["equilibrium_lr=0.00001", "equilibrium_lr=0.00003", "equilibrium_lr=0.0001", "variant=gan_weight_003"])
@@ -98,8 +100,9 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   const r = spawnSync(process.execPath, [fromRoot("scripts", "results.js"), "table", "--out", out, "--doc", doc], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const md = readFileSync(doc, "utf8");
-  assert.match(md, /\| Teacher \(50 steps, CFG 2\) \| 100 \| 92\.0 \| 70\.0 \| 72\.0 \| \*\*78\.0\*\* \| 90\.0 \| — \| 700\.0 \| 1 \|/);
-  assert.match(md, /\| V-PAE \| 1 \| 80\.0 ± 1\.0 \| 50\.0 ± 0\.0 \| 60\.0 ± 2\.0 \| \*\*63\.3 ± 1\.0\*\* \| 90\.0 ± 0\.0 \| — \| 7\.00 \| 3 \|/);
+  assert.match(md, /\| Teacher \(50 steps, CFG 2\) \| 100 \| 92\.0 \| 70\.0 \| 72\.0 \| \*\*78\.0\*\* \| 90\.0 \| 100\.0 \(40%\) \| — \| 700\.0 \| 1 \|/);
+  assert.match(md, /\| V-PAE \| 1 \| 80\.0 ± 1\.0 \| 50\.0 ± 0\.0 \| 60\.0 ± 2\.0 \| \*\*63\.3 ± 1\.0\*\* \| 90\.0 ± 0\.0 \| 33\.3 ± 57\.7 \(45%\) \| — \| 7\.00 \| 3 \|/);
+  assert.match(md, /uses both of the world's futures as evenly as the teacher \(speed coverage\): \*\*holds within seed noise\*\* \(33\.3 vs 100\.0, Δ -66\.7\)/);
   assert.match(md, /\| V-PAE \| 4 \| 90\.0 ± 0\.0 \| 60\.0 ± 0\.0 \| 70\.0 ± 0\.0 \| \*\*73\.3 ± 0\.0\*\* \|/);
   assert.match(md, /\| ADD \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
   // DMD2's seeds ran, but its tuning has not selected a setting: no row, no claim, and the page says why
@@ -111,8 +114,8 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /within 2 points of the 100-NFE teacher on the mean: \*\*does not hold\*\* \(63\.3 vs 78\.0, 14\.7 below\)/);
   assert.match(md, /at 4 NFE reaches the teacher: \*\*does not hold\*\* \(73\.3 vs 78\.0\)/);
   assert.match(md, /sharp \(frame quality ≥ 50\): \*\*holds\*\* \(60\.0\)/);
-  assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| — \| 1 \|/);
-  assert.match(md, /\| C-SDS weight 0 \| 30\.0 \| 0\.0 \| 0\.0 \| \*\*10\.0\*\* \| -53\.3 \| the part helps \| — \| 1 \|/);
+  assert.match(md, /\| no STR1 \| 80\.0 \| 50\.0 \| 59\.0 \| \*\*63\.0\*\* \| -0\.3 \| within seed noise \| — \| — \| 1 \|/);
+  assert.match(md, /\| C-SDS weight 0 \| 30\.0 \| 0\.0 \| 0\.0 \| \*\*10\.0\*\* \| -53\.3 \| the part helps \| — \| — \| 1 \|/);
   assert.match(md, /Ablation "C-SDS weight 0" lowers the score: \*\*holds\*\* \(Δ -53\.3\)/);
   assert.match(md, /Ablation "no STR1" lowers the score: \*\*within seed noise\*\* \(Δ -0\.3\)/);
   // tuning: validation scores, the selected member, where each curve stops improving; no budget until every method is tuned

@@ -63,11 +63,13 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
     return EXIT_OK;
   }
   io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} ${clips.name} clips, backend ${backend}\n\n`);
-  io.stdout(`${"NFE".padStart(5)}  ${"semantic".padStart(8)}  ${"temporal".padStart(8)}  ${"quality".padStart(8)}  ${"mean".padStart(6)}  ${"direction".padStart(9)}  latency/video\n`);
+  io.stdout(`${"NFE".padStart(5)}  ${"semantic".padStart(8)}  ${"temporal".padStart(8)}  ${"quality".padStart(8)}  ${"mean".padStart(6)}  ${"direction".padStart(9)}  ${"speeds".padStart(6)}  latency/video\n`);
   for (const r of rows) {
     const mean = (r.semantic_alignment + r.temporal_coherence + r.frame_quality) / 3;
-    io.stdout(`${String(r.nfe).padStart(5)}  ${r.semantic_alignment.toFixed(1).padStart(8)}  ${r.temporal_coherence.toFixed(1).padStart(8)}  ${r.frame_quality.toFixed(1).padStart(8)}  ${mean.toFixed(1).padStart(6)}  ${(r.direction_accuracy.toFixed(0) + "%").padStart(9)}  ${r.latencyPerVideoMs.toFixed(1)} ms\n`);
+    const speeds = typeof r.speed_coverage === "number" ? `${r.speed_coverage.toFixed(0)}%` : "—";
+    io.stdout(`${String(r.nfe).padStart(5)}  ${r.semantic_alignment.toFixed(1).padStart(8)}  ${r.temporal_coherence.toFixed(1).padStart(8)}  ${r.frame_quality.toFixed(1).padStart(8)}  ${mean.toFixed(1).padStart(6)}  ${(r.direction_accuracy.toFixed(0) + "%").padStart(9)}  ${speeds.padStart(6)}  ${r.latencyPerVideoMs.toFixed(1)} ms\n`);
   }
+  io.stdout("speeds: how evenly the clips use the world's possible speeds, 100% both equally (docs/metrics.md)\n");
   return EXIT_OK;
 }
 

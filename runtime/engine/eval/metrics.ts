@@ -73,6 +73,14 @@ export interface Scores {
   directionAccuracy: number;
   /** Fraction of frames 1.. whose tracked sprite-0 position equals that of an allowed speed. */
   motionExact: number;
+  /**
+   * Which of the world's futures the clips chose (informative; no group uses it). `matched`: % of clips
+   * whose sprite 0 follows one allowed speed in every frame; `shares`: % of those at each speed;
+   * `coverage`: the normalised entropy of those shares, 100 when the clips use every allowed speed
+   * equally, 0 when they all use one (mode collapse onto one future); null when no clip matched or the
+   * world allows one speed.
+   */
+  speeds: { matched: number; shares: Record<string, number>; coverage: number | null };
   /** Mean squared error of frame 0 against the condition (informative). */
   firstFrameMse: number;
   /** Mean squared error of the whole clip against the real clip, which is only one valid future (informative). */
@@ -256,6 +264,8 @@ function expectedMotion(truth: ClipTruth, speed: number, u: [number, number], g:
 
 interface MotionResult {
   exact: number;
+  /** The allowed speed the clip's motion matches best (with exact, how well). */
+  speed: number;
   direction: number;
   smoothness: number;
   dynamic: number;
@@ -357,7 +367,7 @@ function scoreMotion(track: Track, truth: ClipTruth, world: World, g: Geometry):
     expectedPath += Math.abs(best.stepX[f]!) + Math.abs(best.stepY[f]!);
   }
   const dynamic = expectedPath === 0 ? 1 : Math.min(1, path / expectedPath);
-  return { exact, direction, smoothness, dynamic };
+  return { exact, speed: best.speed, direction, smoothness, dynamic };
 }
 
 /** Distinct sprite colours of a clip, sprite 0's first. */
@@ -595,6 +605,8 @@ export function scoreClips(output: Float32Array, batch: WorldBatch, world: World
 
   let firstFrame = 0, firstFrameMse = 0, videoMse = 0, identity = 0, motion = 0, exact = 0, direction = 0;
   let subject = 0, background = 0, smoothness = 0, dynamic = 0, temporal = 0, sharpness = 0, pixelFidelity = 0;
+  const speedCounts = new Map<number, number>((g.speeds ?? []).map((v) => [v, 0]));
+  let matched = 0;
 
   for (let i = 0; i < n; i++) {
     const at = i * clipSize;
@@ -648,6 +660,10 @@ export function scoreClips(output: Float32Array, batch: WorldBatch, world: World
     const track = trackSprite0(generated, at, bg, truth, g);
     const mot = scoreMotion(track, truth, world, g);
     exact += mot.exact / n;
+    if (mot.exact === 1) {
+      matched++;
+      speedCounts.set(mot.speed, (speedCounts.get(mot.speed) ?? 0) + 1);
+    }
     direction += mot.direction / n;
     motion += (0.5 * mot.exact + 0.5 * mot.direction) / n;
     const subj = subjectConsistency(generated, at, track, truth, g);
@@ -671,10 +687,24 @@ export function scoreClips(output: Float32Array, batch: WorldBatch, world: World
     quality: { score: qualityScore, sharpness: pct(sharpness), pixelFidelity: pct(pixelFidelity), fd, fdScore: pct(fdScore) },
     directionAccuracy: direction,
     motionExact: exact,
+    speeds: speedUse(speedCounts, matched, n),
     firstFrameMse,
     videoMse,
     nonFinite,
   };
+}
+
+/** The `speeds` entry of the scores: shares of the clips that matched an allowed speed, and their normalised entropy. */
+function speedUse(counts: Map<number, number>, matched: number, n: number): Scores["speeds"] {
+  const shares: Record<string, number> = {};
+  let entropy = 0;
+  for (const [speed, c] of [...counts].sort((a, b) => a[0] - b[0])) {
+    const p = matched > 0 ? c / matched : 0;
+    shares[String(speed)] = 100 * p;
+    if (p > 0) entropy -= p * Math.log(p);
+  }
+  const k = counts.size;
+  return { matched: n > 0 ? (100 * matched) / n : 0, shares, coverage: matched > 0 && k > 1 ? (100 * entropy) / Math.log(k) : null };
 }
 
 /**

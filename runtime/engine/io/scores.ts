@@ -14,6 +14,8 @@ export interface ScoreRow {
   temporal_coherence: number;
   frame_quality: number;
   direction_accuracy: number;
+  /** How evenly the clips use the world's futures (docs/metrics.md, `speeds`); absent in older records. */
+  speed_coverage?: number | null;
   /** Model time per batch (the sampling loop only), ms. */
   latencyMs: number;
   /** Model time per video, ms. */
