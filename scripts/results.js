@@ -852,7 +852,9 @@ async function quickstartLines() {
   if (manifest.status !== "finished") throw new Error(`${relative(root, dir)} is ${manifest.status}, not finished`);
   const last = manifest.evals.at(-1);
   const at = (nfe) => Object.values(last.results).find((x) => x.nfe === nfe);
-  const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${(SCORES.reduce((a, k) => a + x[k], 0) / 3).toFixed(1)})`;
+  // speed coverage (docs/metrics.md) where the evaluation has it: does the student use both futures?
+  const speeds = (x) => (typeof x.speed_coverage === "number" && x.details?.speeds ? `; speed coverage ${x.speed_coverage.toFixed(0)}% over the ${x.details.speeds.matched.toFixed(0)}% of clips that follow one speed` : "");
+  const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${(SCORES.reduce((a, k) => a + x[k], 0) / 3).toFixed(1)})${speeds(x)}`;
   const minutes = manifest.phases.reduce((a, p) => a + p.seconds, 0) / 60;
   const one = at(1);
   const four = at(4);
