@@ -327,6 +327,13 @@ function finalEval(runDir) {
   return Object.values(last?.results ?? {}).find((x) => x.nfe === 1) ?? null;
 }
 
+/** A curve's best value and the first step it reaches it at, as "mean (step)". */
+function peakText(curve) {
+  if (curve.length === 0) return "—";
+  const best = curve.reduce((a, x) => (x[1] > a[1] ? x : a));
+  return `${best[1].toFixed(1)} (${best[0]})`;
+}
+
 /**
  * The first evaluation step from which the curve never again gains `points` or more over the last
  * `window` share of the updates (each later step s against the evaluation at or before (1 - window) s);
@@ -523,6 +530,8 @@ async function table() {
   p("**validation** clips at the end. The selected setting is the member with the highest 1-NFE mean, chosen once every member has run. The");
   p(`training budget is then the shortest at which every selected member's in-run validation mean has stopped`);
   p(`improving: it gains under ${BUDGET.points} point over the last ${BUDGET.window * 100}% of the updates, from there on (curves below).`);
+  p("Peak: the best in-run validation mean (32 clips, every 100 updates) and its update; where it is far above the");
+  p("final score, the member got worse with more training, which one budget for every method does not undo.");
   p();
   for (const { m, r, pick, lead } of tuning) {
     const done = (r?.groups ?? []).flatMap((g) => g.members).filter((x) => typeof x.values.mean === "number");
@@ -538,14 +547,14 @@ async function table() {
       p();
       continue;
     }
-    p("| member | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | plateau at | |");
-    p("|---|---|---|---|---|---|---|---|---|");
+    p("| member | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) | plateau at | peak (update) | |");
+    p("|---|---|---|---|---|---|---|---|---|---|");
     for (const g of r.groups)
       for (const x of g.members) {
         const v = x.values;
         const has = typeof v.mean === "number";
         const plateau = x.run ? plateauStep(curveOf(x.run), BUDGET) : null;
-        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : !pick && lead && x.run && x.run === lead.run ? "best so far" : has ? "" : x.status} |`);
+        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${x.run ? peakText(curveOf(x.run)) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : !pick && lead && x.run && x.run === lead.run ? "best so far" : has ? "" : x.status} |`);
       }
     p();
   }

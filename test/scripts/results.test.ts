@@ -119,10 +119,10 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /Ablation "C-SDS weight 0" lowers the score: \*\*holds\*\* \(Δ -53\.3\)/);
   assert.match(md, /Ablation "no STR1" lowers the score: \*\*within seed noise\*\* \(Δ -0\.3\)/);
   // tuning: validation scores, the selected member, where each curve stops improving; no budget until every method is tuned
-  assert.match(md, /\| lr=0\.00001 \| 40\.0 \| 30\.0 \| 20\.0 \| \*\*30\.0\*\* \| 90 \| — \| 700 \| +\|/);
+  assert.match(md, /\| lr=0\.00001 \| 40\.0 \| 30\.0 \| 20\.0 \| \*\*30\.0\*\* \| 90 \| — \| 700 \| 46\.3 \(1000\) \| +\|/);
   // lr 1e-4 has not run, so nothing is selected yet: the best is marked as such
-  assert.match(md, /\| lr=0\.00003 \| 50\.0 \| 40\.0 \| 30\.0 \| \*\*40\.0\*\* \| 90 \| — \| 700 \| best so far \|/);
-  assert.match(md, /\| lr=0\.0001 \| — \| — \| — \| — \| — \| — \| — \| not run \|/);
+  assert.match(md, /\| lr=0\.00003 \| 50\.0 \| 40\.0 \| 30\.0 \| \*\*40\.0\*\* \| 90 \| — \| 700 \| 51\.3 \(1000\) \| best so far \|/);
+  assert.match(md, /\| lr=0\.0001 \| — \| — \| — \| — \| — \| — \| — \| — \| not run \|/);
   assert.match(md, /Budget: not decided until every method's tuning sweep has run \(2 of 5\)/);
   assert.ok(existsSync(join(out, "results", "tuning-curves.svg")) && existsSync(join(out, "results", "tuning-curves.png")), "the tuning curves are drawn");
   assert.match(md, /!\[Tuning curves\]\(results\/tuning-curves\.png\)/);
