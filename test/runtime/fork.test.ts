@@ -20,7 +20,7 @@ const [base, , convHead, slowPriming] = members as [Plan, Plan, Plan, Plan];
 const OPTS = { vpaeVersion: "test", backend: { name: "cpu", detail: "fixture" } };
 
 /** A source run of `plan` with 12 logged steps, evaluations at 4, 7 and 10, and a checkpoint at step 7 (the end of priming). */
-function source(plan: Plan): string {
+function source(plan: Plan, opts: { withoutD?: boolean } = {}): string {
   const run = openRunDir(join(tempDir({}), "runs"), plan, OPTS);
   for (let step = 1; step <= 12; step++) run.appendMetrics({ step, phase: step <= 3 ? "consistency" : step <= 7 ? "priming" : "equilibrium", phaseStep: step, time: step, losses: { x: step }, stats: {} });
   for (const step of [4, 7, 10]) run.recordEval({ step, phase: "p", results: { nfe1: { nfe: 1, semantic_alignment: step } } });
@@ -39,6 +39,7 @@ function source(plan: Plan): string {
     ]),
     rng: { data: [1, 2, 3, 4] },
   };
+  if (opts.withoutD) for (const name of [...state.tensors.keys()]) if (/^(opt\/)?d\//.test(name)) state.tensors.delete(name);
   run.saveCheckpoint(state);
   run.finish("finished");
   return run.dir;
@@ -66,6 +67,21 @@ test("a fork holds the source's records up to the phase end and a checkpoint for
   assert.deepEqual((ck.meta.extra as { optimizers: { role: string }[] }).optimizers.map((o) => o.role), ["student"]);
   assert.deepEqual(ck.rng, { data: [1, 2, 3, 4] });
   assert.equal(m.checkpoints.length, 1);
+});
+
+test("a role both plans define alike but the source never built (no phase of its plan used it) starts fresh in the fork", () => {
+  // csds_1 defines the discriminator as base does; a source run of base that never built d (as an
+  // ablation without adversarial terms would not) holds none of its tensors
+  const csds1 = members[1]!;
+  assert.equal(sharedPhases(base, csds1), 2);
+  const dir = forkRun(join(tempDir({}), "runs"), csds1, source(base, { withoutD: true }), 2, OPTS);
+  const ck = loadCheckpoint(join(dir, checkpointRelative(7)));
+  assert.deepEqual((ck.meta.extra as { initialRoles: string[] }).initialRoles, ["d"]);
+  assert.deepEqual([...ck.tensors.keys()].filter((k) => k.startsWith("d/")), []);
+  // with the tensors there, d is carried over as before
+  const kept = loadCheckpoint(join(forkRun(join(tempDir({}), "runs"), csds1, source(base), 2, OPTS), checkpointRelative(7)));
+  assert.deepEqual((kept.meta.extra as { initialRoles: string[] }).initialRoles, []);
+  assert.ok(kept.tensors.has("d/head.w"));
 });
 
 test("a fork is refused when the plans do not share the phases, the checkpoint is gone or corrupt", () => {

@@ -5,8 +5,9 @@
 // The new run folder gets what a run of its own plan would hold at that step: the source's metrics
 // lines, evaluations and sample grids up to the step, the phases' records (marked `sharedFrom`), and
 // a checkpoint rewritten for the new plan. Roles that the new plan defines differently from the
-// source (say, another discriminator head) cannot have been trained yet, since no shared phase uses
-// them: their tensors are left out and the checkpoint lists them in `initialRoles`, so that the
+// source (say, another discriminator head), or that the source never built (it defines the role but
+// no phase of its plan uses it), cannot have been trained yet, since no shared phase uses them: their
+// tensors are left out and the checkpoint lists them in `initialRoles`, so that the
 // runner keeps the fresh initial values it computes from the seed and the role's own definition.
 // Resuming the folder (`executePlan` with resume) then ends bit-identical to a run of the plan from
 // scratch (test/runtime/fork.test.ts checks every tensor).
@@ -40,7 +41,10 @@ function sameRoles(source: Plan, target: Plan): Set<string> {
 
 /** The checkpoint of the source run at `step`, for the target plan (see the top of the file). */
 function rewrite(state: CheckpointState, source: Plan, target: Plan): CheckpointState {
-  const keep = sameRoles(source, target);
+  // a role both plans define alike is carried over only if the source holds its tensors: a run whose
+  // phases never use a discriminator (an ablation without adversarial terms) has none of its weights
+  const held = new Set([...state.tensors.keys()].map((name) => tensorRole(name)));
+  const keep = new Set([...sameRoles(source, target)].filter((r) => r === "teacher" || r === "student" || held.has(r)));
   const roles = new Set<string>(["teacher", "student", ...target.fakeScores.map((f) => f.name), ...target.discriminators.map((d) => d.name), ...source.fakeScores.map((f) => f.name), ...source.discriminators.map((d) => d.name)]);
   const tensors: CheckpointState["tensors"] = new Map();
   for (const [name, t] of state.tensors) {
