@@ -798,13 +798,14 @@ async function mismatchProbe(p) {
     return;
   }
   const { readMetrics } = await import(join(root, "dist", "runtime", "engine", "io", "metrics.js"));
+  const { logitGap } = await import(join(root, "dist", "runtime", "sweep", "events.js"));
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const rows = done.map((m) => {
     const records = readMetrics(join(summaryOf(m), "metrics.jsonl"));
     const stat = (rs, k) => mean(rs.map((r) => r.stats[`d/d/${k}`]).filter(Number.isFinite));
     const windows = [];
     for (let a = 0; a < records.length; a += PROBE_WINDOW) windows.push(records.slice(a, a + PROBE_WINDOW));
-    return { m, windows, gaps: windows.map((w) => stat(w, "logit_real") - stat(w, "logit_fake")), last: windows.at(-1) ?? [], stat };
+    return { m, windows, gaps: windows.map((w) => mean(w.map((r) => logitGap(r.stats)).filter((g) => g !== null))), last: windows.at(-1) ?? [], stat };
   });
   const n = Math.max(...rows.map((r) => r.windows.length));
   p(`| discriminator | ${Array.from({ length: n }, (_, i) => `gap, updates ${i * PROBE_WINDOW + 1}-${(i + 1) * PROBE_WINDOW}`).join(" | ")} | logits real / generated / mismatched (last ${PROBE_WINDOW}) |`);

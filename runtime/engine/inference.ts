@@ -2,22 +2,26 @@
 // evaluation shared by training runs and `vpae eval` / `vpae sample`.
 import { isEmaOf, shadowTensor } from "./io/checkpoint-keys.js";
 import type { ScoreRow } from "./io/scores.js";
-import type { ClipSet } from "./world/clip-sets.js";
+import { VALIDATION, type ClipSet } from "./world/clip-sets.js";
 import type { Plan, Sampler } from "../../compiler/plan/schema.js";
 import { samplerTimesteps } from "../../compiler/plan/timesteps.js";
 import { checkDevice, tf } from "./tf.js";
 import { Rng } from "./rng.js";
 import { firstFrame, sampleEuler, toX0 } from "./flow.js";
-import type { Dit } from "./model/dit.js";
+import { Dit, initParams } from "./model/dit.js";
 import { ditDims } from "../../compiler/plan/networks.js";
 import type { DitShape, ParamSet } from "./model/types.js";
 import type { World, WorldBatch } from "./world/types.js";
 import { scoreClips, type Scores } from "./eval/metrics.js";
 import { IoError } from "./io/errors.js";
 import { readSafetensors } from "./io/safetensors.js";
-import { initParams } from "./model/dit.js";
+import { resolveRun, readRunPlan, readPlanFile } from "./io/run-dir.js";
+import { latestCheckpoint } from "./io/checkpoint.js";
+import { createWorld } from "./world/sprites.js";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { writeGridGif } from "./io/pictures.js";
-import { dirname, resolve as resolvePath } from "node:path";
+import { planDir, teacherInitFile } from "./io/plan-files.js";
 
 /** Sampler for an NFE count: the model's own sampler when it has that NFE, else that many plain Euler steps. */
 export function samplerFor(nfe: number, own: Sampler): { timesteps: number[]; guidance: number } {
@@ -163,8 +167,6 @@ export interface Trained {
  * the folder it is in (weights exported into a run folder or a run summary).
  */
 async function planOfWeights(file: string): Promise<{ planFile: string; runDir: string | null }> {
-  const { existsSync } = await import("node:fs");
-  const { dirname, basename, join } = await import("node:path");
   const folder = dirname(file);
   if (basename(folder) === "checkpoints" && existsSync(join(dirname(folder), "plan.json"))) return { planFile: join(dirname(folder), "plan.json"), runDir: dirname(folder) };
   const sidecar = join(folder, `${basename(file).replace(/\.safetensors$/, "")}.plan.json`);
@@ -180,13 +182,6 @@ async function planOfWeights(file: string): Promise<{ planFile: string; runDir: 
  * null for a loose file, which has no run folder to write scores into.
  */
 export async function openTrained(target: string, opts: { runsDir: string; role?: "teacher" | "student"; raw?: boolean; clips?: ClipSet }): Promise<Trained> {
-  const { existsSync, statSync } = await import("node:fs");
-  const { join, resolve } = await import("node:path");
-  const { resolveRun, readRunPlan, readPlanFile } = await import("./io/run-dir.js");
-  const { latestCheckpoint } = await import("./io/checkpoint.js");
-  const { createWorld } = await import("./world/sprites.js");
-  const { VALIDATION } = await import("./world/clip-sets.js");
-  const { Dit } = await import("./model/dit.js");
   let runDir: string | null;
   let checkpoint: string | undefined;
   let plan: Plan;
@@ -197,8 +192,6 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
     plan = readPlanFile(where.planFile, "the plan of these weights");
   } else if (target.endsWith(".safetensors")) {
     // a weights file that is not there: a checkpoint the run has pruned, or a wrong path
-    const { dirname, basename } = await import("node:path");
-    const { readdirSync } = await import("node:fs");
     const folder = dirname(resolve(target));
     const kept = basename(folder) === "checkpoints" && existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(".safetensors")).sort() : null;
     throw new IoError(target, kept ? `no such checkpoint: the run keeps only its newest checkpoints (checkpoint.keep), here ${kept.join(", ") || "none"}` : "no such file", "not-found");
@@ -233,9 +226,8 @@ export async function openTrained(target: string, opts: { runsDir: string; role?
  * then that file, bit for bit. Resolved like `vpae run` does, from the plan's source file's folder.
  */
 function frozenTeacherFile(plan: Plan): string | null {
-  const init = plan.teacher?.init;
-  if (!init || init.kind !== "checkpoint" || plan.phases.some((p) => p.trains.includes("teacher"))) return null;
-  return resolvePath(dirname(plan.source.file), init.path);
+  if (plan.phases.some((p) => p.trains.includes("teacher"))) return null;
+  return teacherInitFile(plan, planDir(plan));
 }
 
 export function ownSampler(t: Trained): Sampler {

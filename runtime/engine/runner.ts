@@ -22,8 +22,9 @@ import { createWorld } from "./world/sprites.js";
 import { VALIDATION } from "./world/clip-sets.js";
 import { writeSampleGrid } from "./inference.js";
 import { openRunDir, type RunDir } from "./io/run-dir.js";
+import { teacherInitFile } from "./io/plan-files.js";
 import type { CheckpointState } from "./io/checkpoint.js";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 
 /** A problem that stops a run with a message for the user (not a bug). */
@@ -192,8 +193,8 @@ function initialState(plan: Plan, baseDir: string, backend: string, vpaeVersion:
   const teacher = plan.teacher!;
   const shape: DitShape = ditDims(teacher.arch, plan.world);
   let teacherParams: ParamSet;
-  if (teacher.init.kind === "checkpoint") {
-    const file = resolve(baseDir, teacher.init.path);
+  const file = teacherInitFile(plan, baseDir);
+  if (file !== null) {
     try {
       teacherParams = loadRoleParams(file, "teacher", shape, { preferEma: true }).params;
     } catch (err) {

@@ -5,13 +5,14 @@
 // phase-end checkpoint (fork.ts); anything else starts from scratch. Its state changes go to the
 // sweep's record.
 import { hostname } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { existsSync } from "node:fs";
 import type { RunListener } from "../engine/events.js";
 import { executePlan, RunError, unsupported, type RunControl } from "../engine/runner.js";
 import type { BackendPreference } from "../engine/tf.js";
 import { IoError } from "../engine/io/errors.js";
 import { forkRun } from "../engine/io/fork.js";
+import { planDir } from "../engine/io/plan-files.js";
 import { appendRecord, lastStates, readMemberPlan, readMemberTable, readRecord, type MemberEntry, type RecordLine } from "./record.js";
 import { indexRuns, lastCheckpoint, phaseEndCheckpoint, readIndexedRun } from "./runs.js";
 
@@ -134,7 +135,7 @@ export async function runMember(opts: TaskOptions): Promise<TaskResult> {
       ...(opts.backend ? { backend: opts.backend } : {}),
       listeners: opts.listeners,
       control: opts.control,
-      baseDir: resolve(table.cwd, dirname(plan.source.file)),
+      baseDir: planDir(plan, table.cwd),
       leakCheck: opts.leakCheck ?? false,
       vpaeVersion: opts.vpaeVersion,
     });

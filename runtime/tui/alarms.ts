@@ -1,7 +1,7 @@
 // The known ways a distillation game goes wrong, detected from the run view. Each alarm has a one-line
 // explanation; the terminal UI shows the active ones and the plain log prints each when it fires.
 // Thresholds are constants here, documented in docs/tui.md.
-import type { RunView } from "./state.js";
+import { discriminators, type RunView } from "./state.js";
 
 export interface Alarm {
   id: "non_finite" | "d_wins" | "d_useless" | "mode_collapse" | "static_video" | "mean_drift";
@@ -58,8 +58,7 @@ export function detectAlarms(view: RunView): Alarm[] {
       if (v !== undefined && !Number.isFinite(v)) out.push({ id: "non_finite", subject: name, message: `${kind} ${name} is ${v}: the run stops at this step and keeps its last good checkpoint` });
     }
   }
-  // discriminators: named by their d/<name>/accuracy statistic
-  const discs = [...view.stats.keys()].filter((k) => k.startsWith("d/") && k.endsWith("/accuracy")).map((k) => k.slice(2, -"/accuracy".length));
+  const discs = discriminators(view);
   const quality = view.evals.at(-1)?.scores["frame_quality"];
   for (const d of discs) {
     const acc = recent(view.stats.get(`d/${d}/accuracy`), L.window);

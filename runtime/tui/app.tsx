@@ -3,7 +3,7 @@
 // It only reads a RunView (runtime/tui/state.ts); it never imports tfjs.
 import { Box, Text, useInput, useStdout } from "ink";
 import type { ReactElement } from "react";
-import { latestEvals, type RunView } from "./state.js";
+import { discriminators, latestEvals, termsWith, type RunView } from "./state.js";
 import type { Alarm } from "./alarms.js";
 import { clock, histogram, lineChart, num, progressBar } from "./charts.js";
 
@@ -97,7 +97,7 @@ const recent = (xs: number[] | undefined): number | undefined => {
 };
 
 function Discriminators({ view, color }: { view: RunView; color: boolean }): ReactElement | null {
-  const discs = [...view.stats.keys()].filter((k) => k.startsWith("d/") && k.endsWith("/accuracy")).map((k) => k.slice(2, -"/accuracy".length));
+  const discs = discriminators(view);
   if (discs.length === 0) return null;
   return (
     <Box flexDirection="column">
@@ -162,11 +162,6 @@ function Health({ view }: { view: RunView }): ReactElement {
       ))}
     </Box>
   );
-}
-
-/** The terms that log a statistic ending in `suffix` (`vsd` for `vsd/fake_shift`). */
-function termsWith(view: RunView, suffix: string): string[] {
-  return [...view.stats.keys()].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
 }
 
 function Alarms({ alarms, color }: { alarms: Alarm[]; color: boolean }): ReactElement {

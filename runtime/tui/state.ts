@@ -173,3 +173,13 @@ export function latestEvals(view: RunView): EvalView[] {
   if (!last) return [];
   return view.evals.filter((e) => e.step === last.step);
 }
+
+/** The terms that log a statistic ending in `suffix`: `vsd` for the key `vsd/fake_shift`. */
+export function termsWith(view: RunView, suffix: string): string[] {
+  return [...view.stats.keys()].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+}
+
+/** The discriminators, named by their `d/<name>/accuracy` statistic. */
+export function discriminators(view: RunView): string[] {
+  return termsWith(view, "/accuracy").filter((t) => t.startsWith("d/")).map((t) => t.slice("d/".length));
+}

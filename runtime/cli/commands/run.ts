@@ -5,6 +5,7 @@ import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import { BACKEND_VALUES, backendOption, overrideOptions, planFromArgument, selectOptions, type Io } from "../common.js";
 import { EXIT_DIAGNOSTICS, EXIT_OK, UsageError } from "../errors.js";
 import { COMPILER_VERSION } from "../../../compiler/version.js";
+import { planDir } from "../../engine/io/plan-files.js";
 
 export const runSpec: Record<string, OptionSpec> = {
   backend: { value: true, valueName: BACKEND_VALUES, help: "tensor backend (default: the plan's, normally auto)" },
@@ -96,7 +97,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
       ...(backend !== undefined ? { backend } : {}),
       listeners,
       control,
-      baseDir: dirname(plan.source.file),
+      baseDir: planDir(plan),
       leakCheck: flag(args, "debug"),
       vpaeVersion: COMPILER_VERSION,
     });
