@@ -464,6 +464,9 @@ async function table() {
   p("Latency is the diffusion latency per video (model time of the sampling loop only), measured by");
   p("`vpae eval` on one CPU core while another run was training, so compare latencies within a table,");
   p("not with other machines; the ratio below is measured in one quiet process.");
+  p("Each summary keeps its student's final weights (`student.safetensors`, with its plan), so anyone can re-score");
+  p("a row: `npx vpae eval experiments/results/<run> --clips test --nfe 1` gives the committed numbers again (the");
+  p("test suite checks this for one run per method), and `--clips seed=N` scores the same weights on fresh clips.");
   p();
 
   // -- main table (test clips)

@@ -106,6 +106,29 @@ test("a distillation summary's teacher is the frozen checkpoint its plan loads; 
   assert.match(trained.stderr, /nor exported weights teacher\.safetensors/);
 });
 
+test("a committed run summary re-scores to its committed test scores, and --clips seed=N scores it on fresh clips", () => {
+  // one summary per method (the first by name among those scored on the test clips): the same weights,
+  // clips and sampling noise give the same numbers on the same backend
+  const dir = fromRoot("experiments", "results");
+  const scored = readdirSync(dir).filter((n) => existsSync(join(dir, n, "scores-student-test.json"))).sort();
+  const perMethod = [...new Map(scored.map((n) => [n.replace(/-[0-9a-f]{12}$/, ""), n])).values()];
+  assert.ok(perMethod.length >= 4, `test-scored summaries of several methods (${perMethod.join(", ")})`);
+  const keys = ["semantic_alignment", "temporal_coherence", "frame_quality", "direction_accuracy", "speed_coverage"] as const;
+  type Row = Record<(typeof keys)[number] | "nfe", number>;
+  for (const name of perMethod) {
+    const committed = (JSON.parse(readFileSync(join(dir, name, "scores-student-test.json"), "utf8")) as { samples: number; results: Row[] }).results.find((x) => x.nfe === 1)!;
+    const r = runCli(["eval", join(dir, name), "--clips", "test", "--nfe", "1", "--samples", "64", "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const again = (JSON.parse(r.stdout) as { results: Row[] }).results[0]!;
+    for (const k of keys) assert.equal(again[k], committed[k], `${name}: ${k}`);
+  }
+  const fresh = runCli(["eval", join(dir, perMethod[0]!), "--clips", "seed=7", "--nfe", "1", "--samples", "16", "--json"]);
+  assert.equal(fresh.status, 0, fresh.stderr);
+  const j = JSON.parse(fresh.stdout) as { clips: string; results: Row[] };
+  assert.equal(j.clips, "seed-7");
+  assert.ok(j.results[0]!.frame_quality >= 0 && j.results[0]!.frame_quality <= 100);
+});
+
 test("errors are messages, not stack traces", () => {
   const r = runCli(["eval", "no-such-run", "--runs-dir", runs]);
   assert.equal(r.status, 1);
