@@ -610,6 +610,7 @@ async function table() {
   p("Ablations that land within seed noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them");
   p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --clips test --baseline variant=full\`.`);
   p();
+  coverageDuringTraining(p, abl, ABLATION_LABELS);
 
   // -- recipe probes (validation clips, in-run)
   const probeReports = existsSync(join(root, PROBES)) ? await report(PROBES, ["--in-run"], "validation") : [];
@@ -774,6 +775,58 @@ function speedsText(g, role, nfe) {
     .filter((x) => typeof x === "number");
   if (!g.metrics.speed_coverage && matched.length === 0) return "—";
   return `${fmt(g.metrics.speed_coverage)}${matched.length ? ` (${(matched.reduce((a, x) => a + x, 0) / matched.length).toFixed(0)}%)` : ""}`;
+}
+
+/**
+ * A run's speed coverage at each of its in-run evaluations (1 NFE, the validation clips): [step,
+ * coverage or null, share of clips that follow one speed]. Runs whose evaluations predate the
+ * statistic give none.
+ */
+function coverageCurve(runDir, nfe = 1) {
+  const file = join(runDir, "manifest.json");
+  if (!existsSync(file)) return [];
+  const out = [];
+  for (const e of JSON.parse(readFileSync(file, "utf8")).evals ?? []) {
+    const res = Object.values(e.results ?? {}).find((x) => x.nfe === nfe);
+    if (res && "speed_coverage" in res) out.push([e.step, res.speed_coverage, res.details?.speeds?.matched ?? null, res.details?.n ?? null]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * When the ablations' runs keep or lose one of the world's two futures: speed coverage at every
+ * in-run evaluation, so a collapse can be placed in priming or in the equilibrium.
+ */
+function coverageDuringTraining(p, abl, labels) {
+  const rows = [];
+  for (const g of abl?.groups ?? [])
+    for (const x of g.members) {
+      const curve = x.run ? coverageCurve(x.run) : [];
+      if (curve.length) rows.push({ label: `${labels[g.key] ?? g.key}, ${x.name.split(",").at(-1)}`, curve });
+    }
+  const clips = [...new Set(rows.flatMap((r) => r.curve.map((c) => c[3])).filter((n) => typeof n === "number"))].join(" or ") || "the";
+  p("**When a run keeps or loses a future.** Speed coverage at each of a run's own evaluations (1 NFE, the");
+  p(`${clips} in-run **validation** clips; in brackets the share of them that follows one speed), so that a collapse onto one`);
+  p("speed can be placed in priming (the first evaluation, at the end of V-PAE's 100 priming updates) or in the equilibrium.");
+  p();
+  if (rows.length === 0) {
+    p("_No run above logged it yet: their in-run evaluations predate the statistic; runs trained since do._");
+    p();
+    return;
+  }
+  const steps = [...new Set(rows.flatMap((r) => r.curve.map((c) => c[0])))].sort((a, b) => a - b);
+  p(`| run | ${steps.map((s) => `update ${s}`).join(" | ")} |`);
+  p(`|---|${steps.map(() => "---|").join("")}`);
+  for (const r of rows) {
+    const cell = (s) => {
+      const c = r.curve.find((x) => x[0] === s);
+      return c ? `${num(c[1], 0)}${typeof c[2] === "number" ? ` (${c[2].toFixed(0)}%)` : ""}` : "";
+    };
+    p(`| ${r.label} | ${steps.map(cell).join(" | ")} |`);
+  }
+  p();
+  p("An empty cell: the run has no evaluation there with the statistic (a forked run's first evaluations are its source's).");
+  p();
 }
 
 // ---- the matching-aware term and V-PAE's discriminator ----

@@ -31,7 +31,7 @@ type Score = [number, number, number];
  * two sweeps share (a main-table seed that is also a tuning member) has one folder: the second call adds
  * to it.
  */
-function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][]; clips?: string[]; curve?: number[]; speeds?: { coverage: number; matched: number } } = {}): string {
+function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes: number, opts: { teacher?: Score; gap?: [number, number][]; clips?: string[]; curve?: number[]; speeds?: { coverage: number; matched: number }; coverage?: [number | null, number][] } = {}): string {
   let dir = join(out, `${plan.experiment}-${plan.hash.slice(0, 12)}`);
   if (!existsSync(dir)) {
     const run = openRunDir(out, plan, { vpaeVersion: "test", backend: { name: "cpu", detail: "fixture" } });
@@ -42,6 +42,8 @@ function summary(out: string, plan: Plan, scores: Record<number, Score>, minutes
   const run = { dir };
   updateManifest(run.dir, (m) => {
     if (opts.curve || m.evals.length === 0) m.evals = (opts.curve ?? []).map((v, i) => ({ step: 100 * (i + 1), phase: "b", results: { nfe1: { nfe: 1, semantic_alignment: v, temporal_coherence: v, frame_quality: v } } }));
+    // in-run speed coverage (and the share of clips that follow one speed) at updates 200, 300, ...
+    if (opts.coverage) m.evals = opts.coverage.map(([coverage, matched], i) => ({ step: 100 * (i + 2), phase: "b", results: { nfe1: { nfe: 1, semantic_alignment: 1, temporal_coherence: 1, frame_quality: 1, speed_coverage: coverage, details: { n: 32, speeds: { matched, shares: {}, coverage } } } } }));
     m.phases = [
       { index: 0, name: "a", startedAt: "", finishedAt: "", seconds: minutes * 30 },
       { index: 1, name: "b", startedAt: "", finishedAt: "", seconds: minutes * 30 },
@@ -75,7 +77,7 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   for (const lr of ["0.00001", "0.00003", "0.0001", "0.0003"])
     summary(out, member("experiments/tuning.vpae", "add_tuning", `generator_updates=1000,sds_weight=2.5,lr=${lr},seed=0`), { 1: [30, 20, 10] }, 30, { clips: ["validation"] });
   // one-seed ablations: no STR1 0.3 below the full method (within its seed noise), C-SDS 0 far below
-  summary(out, member("experiments/ablations.vpae", "ablations", "variant=no_str1,seed=0"), { 1: [80, 50, 59] }, 10);
+  summary(out, member("experiments/ablations.vpae", "ablations", "variant=no_str1,seed=0"), { 1: [80, 50, 59] }, 10, { coverage: [[null, 0], [0, 6.25], [100, 50]] });
   summary(out, member("experiments/ablations.vpae", "ablations", "csds_weight=0,seed=0"), { 1: [30, 0, 0] }, 10);
   // DMD2's tuning (validation only): lr 3e-5 has the best mean and is selected; its curve gains under
   // 1 point over the last 20% of the updates from step 700 on (600: +10.5 over step 400's 40)
@@ -118,6 +120,9 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /\| C-SDS weight 0 \| 30\.0 \| 0\.0 \| 0\.0 \| \*\*10\.0\*\* \| -53\.3 \| the part helps \| — \| — \| 1 \|/);
   assert.match(md, /Ablation "C-SDS weight 0" lowers the score: \*\*holds\*\* \(Δ -53\.3\)/);
   assert.match(md, /Ablation "no STR1" lowers the score: \*\*within seed noise\*\* \(Δ -0\.3\)/);
+  // the ablations' runs that logged speed coverage in their own evaluations, update by update
+  assert.match(md, /Speed coverage at each of a run's own evaluations \(1 NFE, the\n32 in-run \*\*validation\*\* clips;/);
+  assert.match(md, /\| run \| update 200 \| update 300 \| update 400 \|\n\|---\|---\|---\|---\|\n\| no STR1, seed=0 \| — \(0%\) \| 0 \(6%\) \| 100 \(50%\) \|/);
   // tuning: validation scores, the selected member, where each curve stops improving; no budget until every method is tuned
   assert.match(md, /\| lr=0\.00001 \| 40\.0 \| 30\.0 \| 20\.0 \| \*\*30\.0\*\* \| 90 \| — \| 700 \| 46\.3 \(1000\) \| +\|/);
   // lr 1e-4 has not run, so nothing is selected yet: the best is marked as such
