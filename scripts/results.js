@@ -306,25 +306,27 @@ async function latency() {
 
 const SCORES = ["semantic_alignment", "temporal_coherence", "frame_quality"];
 
+/** A run summary's in-run evaluations (the validation clips), as its manifest lists them. */
+function inRunEvals(runDir) {
+  const file = join(runDir, "manifest.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")).evals ?? []) : [];
+}
+
+/** One in-run evaluation's result at `nfe`, or undefined. */
+const resultAt = (e, nfe) => Object.values(e?.results ?? {}).find((x) => x.nfe === nfe);
+
 /** A run summary's in-run curve: [step, mean score at `nfe`] of each evaluation (the validation clips). */
 function curveOf(runDir, nfe = 1) {
-  const file = join(runDir, "manifest.json");
-  if (!existsSync(file)) return [];
-  const manifest = JSON.parse(readFileSync(file, "utf8"));
-  const out = [];
-  for (const e of manifest.evals ?? []) {
-    const res = Object.values(e.results ?? {}).find((x) => x.nfe === nfe);
-    if (res && SCORES.every((k) => typeof res[k] === "number")) out.push([e.step, SCORES.reduce((a, k) => a + res[k], 0) / 3]);
-  }
-  return out.sort((a, b) => a[0] - b[0]);
+  return inRunEvals(runDir)
+    .map((e) => [e.step, resultAt(e, nfe)])
+    .filter(([, res]) => res && SCORES.every((k) => typeof res[k] === "number"))
+    .map(([step, res]) => [step, SCORES.reduce((a, k) => a + res[k], 0) / 3])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 /** The 1-NFE result of a run summary's last in-run evaluation (the validation clips), or null. */
 function finalEval(runDir) {
-  const file = join(runDir, "manifest.json");
-  if (!existsSync(file)) return null;
-  const last = (JSON.parse(readFileSync(file, "utf8")).evals ?? []).at(-1);
-  return Object.values(last?.results ?? {}).find((x) => x.nfe === 1) ?? null;
+  return resultAt(inRunEvals(runDir).at(-1), 1) ?? null;
 }
 
 /** A curve's best value and the first step it reaches it at, as "mean (step)". */
@@ -779,18 +781,15 @@ function speedsText(g, role, nfe) {
 
 /**
  * A run's speed coverage at each of its in-run evaluations (1 NFE, the validation clips): [step,
- * coverage or null, share of clips that follow one speed]. Runs whose evaluations predate the
- * statistic give none.
+ * coverage or null, share of clips that follow one speed, clips scored]. Runs whose evaluations
+ * predate the statistic give none.
  */
 function coverageCurve(runDir, nfe = 1) {
-  const file = join(runDir, "manifest.json");
-  if (!existsSync(file)) return [];
-  const out = [];
-  for (const e of JSON.parse(readFileSync(file, "utf8")).evals ?? []) {
-    const res = Object.values(e.results ?? {}).find((x) => x.nfe === nfe);
-    if (res && "speed_coverage" in res) out.push([e.step, res.speed_coverage, res.details?.speeds?.matched ?? null, res.details?.n ?? null]);
-  }
-  return out.sort((a, b) => a[0] - b[0]);
+  return inRunEvals(runDir)
+    .map((e) => [e.step, resultAt(e, nfe)])
+    .filter(([, res]) => res && "speed_coverage" in res)
+    .map(([step, res]) => [step, res.speed_coverage, res.details?.speeds?.matched ?? null, res.details?.n ?? null])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 /**
@@ -899,8 +898,8 @@ async function quickstart() {
   const out = join(resultsDir, basename(runDir));
   copySummary(runDir, out);
   // the final evaluation's sample grids (condition frame, real clip, generated clip) at each NFE
-  const last = JSON.parse(readFileSync(join(runDir, "manifest.json"), "utf8")).evals.at(-1);
-  for (const x of Object.values(last.results)) {
+  const last = inRunEvals(runDir).at(-1);
+  for (const x of Object.values(last?.results ?? {})) {
     const gif = `${last.phase}-step${String(last.step).padStart(6, "0")}-nfe${x.nfe}.gif`;
     if (existsSync(join(runDir, "samples", gif))) copyFileSync(join(runDir, "samples", gif), join(out, gif));
   }
@@ -917,7 +916,7 @@ async function quickstartLines() {
   const manifest = JSON.parse(readFileSync(file, "utf8"));
   if (manifest.status !== "finished") throw new Error(`${relative(root, dir)} is ${manifest.status}, not finished`);
   const last = manifest.evals.at(-1);
-  const at = (nfe) => Object.values(last.results).find((x) => x.nfe === nfe);
+  const at = (nfe) => resultAt(last, nfe);
   // speed coverage (docs/metrics.md) where the evaluation has it: does the student use both futures?
   const speeds = (x) => (typeof x.speed_coverage === "number" && x.details?.speeds ? `; speed coverage ${x.speed_coverage.toFixed(0)}% over the ${x.details.speeds.matched.toFixed(0)}% of clips that follow one speed` : "");
   const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${(SCORES.reduce((a, k) => a + x[k], 0) / 3).toFixed(1)})${speeds(x)}`;
