@@ -46,6 +46,7 @@ const docFile = opt("doc", join(root, "docs", "results.md"));
 /** The page's plots, beside it. */
 const plotsDir = join(dirname(docFile), "results");
 const { compare } = await import(join(root, "dist", "runtime", "report", "stats.js"));
+const { SCORE_GROUPS: SCORES, groupMean } = await import(join(root, "dist", "runtime", "engine", "eval", "groups.js"));
 
 // ---- the campaign ----
 
@@ -304,8 +305,6 @@ async function latency() {
 
 // ---- selection and budget ----
 
-const SCORES = ["semantic_alignment", "temporal_coherence", "frame_quality"];
-
 /** A run summary's in-run evaluations (the validation clips), as its manifest lists them. */
 function inRunEvals(runDir) {
   const file = join(runDir, "manifest.json");
@@ -319,8 +318,8 @@ const resultAt = (e, nfe) => Object.values(e?.results ?? {}).find((x) => x.nfe =
 function curveOf(runDir, nfe = 1) {
   return inRunEvals(runDir)
     .map((e) => [e.step, resultAt(e, nfe)])
-    .filter(([, res]) => res && SCORES.every((k) => typeof res[k] === "number"))
-    .map(([step, res]) => [step, SCORES.reduce((a, k) => a + res[k], 0) / 3])
+    .map(([step, res]) => [step, groupMean(res)])
+    .filter(([, mean]) => mean !== null)
     .sort((a, b) => a[0] - b[0]);
 }
 
@@ -631,7 +630,7 @@ async function table() {
     const base = (await json(["compile", PROBES, "--list", "--json"])).experiments.find((e) => e.name === "vpae_v1");
     const baseDir = base && readdirSync(resultsDir).find((d) => d.endsWith(`-${base.hash.slice(0, 12)}`));
     const baseEval = baseDir ? finalEval(join(resultsDir, baseDir)) : null;
-    const refRow = baseEval ? `| vpae_v1: the first campaign's recipe | ${SCORES.map((k) => num(baseEval[k])).join(" | ")} | **${num(SCORES.reduce((a, k) => a + baseEval[k], 0) / 3)}** | ${num(baseEval.direction_accuracy, 0)} | ${num(finalGap(join(resultsDir, baseDir)), 2)} |` : null;
+    const refRow = baseEval ? `| vpae_v1: the first campaign's recipe | ${SCORES.map((k) => num(baseEval[k])).join(" | ")} | **${num(groupMean(baseEval))}** | ${num(baseEval.direction_accuracy, 0)} | ${num(finalGap(join(resultsDir, baseDir)), 2)} |` : null;
     for (const r of probeReports) {
       const rs = r.groups.filter((g) => g.metrics.mean);
       if (rs.length === 0) continue;
@@ -919,7 +918,7 @@ async function quickstartLines() {
   const at = (nfe) => resultAt(last, nfe);
   // speed coverage (docs/metrics.md) where the evaluation has it: does the student use both futures?
   const speeds = (x) => (typeof x.speed_coverage === "number" && x.details?.speeds ? `; speed coverage ${x.speed_coverage.toFixed(0)}% over the ${x.details.speeds.matched.toFixed(0)}% of clips that follow one speed` : "");
-  const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${(SCORES.reduce((a, k) => a + x[k], 0) / 3).toFixed(1)})${speeds(x)}`;
+  const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${groupMean(x).toFixed(1)})${speeds(x)}`;
   const minutes = manifest.phases.reduce((a, p) => a + p.seconds, 0) / 60;
   const one = at(1);
   const four = at(4);

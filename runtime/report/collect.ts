@@ -2,6 +2,7 @@
 // wrote (scores-<role>.json) or else the run's own last evaluation, the discriminators' logit gap at
 // the end of training (metrics.jsonl), the training time (manifest phases) and the run's status.
 import { join } from "node:path";
+import { groupMean } from "../engine/eval/groups.js";
 import { readMetrics } from "../engine/io/metrics.js";
 import { readScores } from "../engine/io/scores.js";
 import { VALIDATION } from "../engine/world/clip-sets.js";
@@ -98,7 +99,8 @@ export function collectResults(members: readonly MemberInput[], index: RunIndex,
       if (sa !== undefined) out.values.semantic_alignment = sa;
       if (tc !== undefined) out.values.temporal_coherence = tc;
       if (fq !== undefined) out.values.frame_quality = fq;
-      if (sa !== undefined && tc !== undefined && fq !== undefined) out.values.mean = (sa + tc + fq) / 3;
+      const mean = groupMean(row);
+      if (mean !== null) out.values.mean = mean;
       const dir = num("direction_accuracy");
       if (dir !== undefined) out.values.direction_accuracy = dir;
       const cov = num("speed_coverage");

@@ -6,6 +6,7 @@
 //                       the in-run evaluation's mean score at the report's NFE, over steps
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { groupMean } from "../engine/eval/groups.js";
 import { readMetrics } from "../engine/io/metrics.js";
 import { logitGap } from "../sweep/events.js";
 import { METRIC_LABELS, type Metric } from "./collect.js";
@@ -105,8 +106,8 @@ export function curvesSpec(t: ReportTable, nfe: number, title: string): Spec | n
       for (const e of r.run.manifest.evals) {
         const res = Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe);
         if (!res) continue;
-        const xs = ["semantic_alignment", "temporal_coherence", "frame_quality"].map((k) => res[k]);
-        if (xs.every((x) => typeof x === "number")) rows.push({ member, step: e.step, quantity: `${nfe}-NFE mean score`, value: (xs as number[]).reduce((a, b) => a + b, 0) / 3 });
+        const mean = groupMean(res);
+        if (mean !== null) rows.push({ member, step: e.step, quantity: `${nfe}-NFE mean score`, value: mean });
       }
     }
   }

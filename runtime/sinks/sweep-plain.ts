@@ -1,6 +1,7 @@
 // Plain lines for a sweep outside a terminal (logs, CI, pipes): one line when a member starts, a few
 // while it trains (each phase, each quarter of its steps), one when it ends, with the error and the
 // log path as soon as a member fails; `--json` writes the events themselves instead.
+import { groupMean } from "../engine/eval/groups.js";
 import type { MemberRow, SweepEvent, SweepListener } from "../sweep/events.js";
 
 function duration(s: number): string {
@@ -10,8 +11,8 @@ function duration(s: number): string {
 }
 
 function scoreText(scores: Record<string, number>): string {
-  const m = ["semantic_alignment", "temporal_coherence", "frame_quality"].map((k) => scores[k]).filter((x): x is number => typeof x === "number");
-  const mean = m.length === 3 ? ` mean ${(m.reduce((a, b) => a + b, 0) / 3).toFixed(1)}` : "";
+  const m = groupMean(scores);
+  const mean = m !== null ? ` mean ${m.toFixed(1)}` : "";
   return `SA ${scores["semantic_alignment"]?.toFixed(1) ?? "?"} TC ${scores["temporal_coherence"]?.toFixed(1) ?? "?"} FQ ${scores["frame_quality"]?.toFixed(1) ?? "?"}${mean}`;
 }
 

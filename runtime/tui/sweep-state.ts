@@ -1,5 +1,6 @@
 // The sweep screen's view: one row per member, folded from sweep events (runtime/sweep/events.ts).
 // Pure: the screen, `vpae watch` on a sweep and the tests all fold the same events the same way.
+import { groupMean } from "../engine/eval/groups.js";
 import type { MemberRow, SweepEvent } from "../sweep/events.js";
 
 export interface SweepView {
@@ -97,9 +98,7 @@ export function sweepCounts(v: SweepView): Record<string, number> {
 
 /** The mean of the three score groups, when an evaluation has them. */
 export function meanScore(scores: Record<string, number> | null): number | null {
-  if (!scores) return null;
-  const xs = ["semantic_alignment", "temporal_coherence", "frame_quality"].map((k) => scores[k]);
-  return xs.every((x) => typeof x === "number") ? (xs as number[]).reduce((a, b) => a + b, 0) / 3 : null;
+  return groupMean(scores);
 }
 
 /**

@@ -6,6 +6,7 @@ import { SPRITES_WORLD } from "../helpers.js";
 import { Rng } from "../../runtime/engine/rng.js";
 import { createWorld, type SpritesClipTruth, type SpritesSettings, type SpritesWorld } from "../../runtime/engine/world/sprites.js";
 import type { WorldBatch } from "../../runtime/engine/world/types.js";
+import { SCORE_GROUPS, groupMean } from "../../runtime/engine/eval/groups.js";
 import { METRIC_CONSTANTS, featureFd, frechetDistance, scoreClips, sqrtPsd, type Scores } from "../../runtime/engine/eval/metrics.js";
 
 const BASE: SpritesSettings = { ...SPRITES_WORLD, evalClips: 64 };
@@ -217,6 +218,19 @@ test("speed coverage: real clips use both futures (coverage near 100), clips tha
   // the average of the futures follows no single speed in every frame
   const blurred = scoreClips(averagedFutures(w, b), b, w).speeds;
   assert.ok(blurred.matched < 50, JSON.stringify(blurred));
+});
+
+test("the mean of the three groups is the scores' total, and a row without one of the groups has none", () => {
+  const { w, b } = setup("two");
+  const noisy = new Float32Array(b.video.length).map((_, i) => b.video[i]! + 0.2 * Math.sin(i));
+  const s = scoreClips(noisy, b, w);
+  const row = { semantic_alignment: s.semantic.score, temporal_coherence: s.temporal.score, frame_quality: s.quality.score };
+  assert.deepEqual(Object.keys(row), [...SCORE_GROUPS]);
+  assert.equal(groupMean(row), s.total);
+  assert.ok(Math.abs(s.total - (row.semantic_alignment + row.temporal_coherence + row.frame_quality) / 3) < 1e-12);
+  assert.equal(groupMean({ semantic_alignment: 1, temporal_coherence: 2 }), null);
+  assert.equal(groupMean({ ...row, frame_quality: "50" }), null);
+  assert.equal(groupMean(null), null);
 });
 
 test("a sprite that changes colour loses identity (and sharpness), keeps motion", () => {

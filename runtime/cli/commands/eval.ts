@@ -1,5 +1,6 @@
 // vpae eval <run|checkpoint>: score generated clips against the world's ground truth at several NFE,
 // with the diffusion latency per video (model time only), all in one process.
+import { meanOfGroups } from "../../engine/eval/groups.js";
 import { flag, option, parseArgs, type OptionSpec } from "../args.js";
 import type { Io } from "../common.js";
 import { clipsOption, openTrainedFromArgs, trainedOptions } from "../trained.js";
@@ -65,7 +66,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   io.stdout(`${plan.experiment}: ${trained.source} weights from ${trained.checkpoint}\n${batch.n} ${clips.name} clips, backend ${backend}\n\n`);
   io.stdout(`${"NFE".padStart(5)}  ${"semantic".padStart(8)}  ${"temporal".padStart(8)}  ${"quality".padStart(8)}  ${"mean".padStart(6)}  ${"direction".padStart(9)}  ${"speeds".padStart(6)}  latency/video\n`);
   for (const r of rows) {
-    const mean = (r.semantic_alignment + r.temporal_coherence + r.frame_quality) / 3;
+    const mean = meanOfGroups(r.semantic_alignment, r.temporal_coherence, r.frame_quality);
     const speeds = typeof r.speed_coverage === "number" ? `${r.speed_coverage.toFixed(0)}%` : "—";
     io.stdout(`${String(r.nfe).padStart(5)}  ${r.semantic_alignment.toFixed(1).padStart(8)}  ${r.temporal_coherence.toFixed(1).padStart(8)}  ${r.frame_quality.toFixed(1).padStart(8)}  ${mean.toFixed(1).padStart(6)}  ${(r.direction_accuracy.toFixed(0) + "%").padStart(9)}  ${speeds.padStart(6)}  ${r.latencyPerVideoMs.toFixed(1)} ms\n`);
   }

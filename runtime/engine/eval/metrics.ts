@@ -7,6 +7,7 @@
 // valid futures; where the world leaves the future open (the speed of sprite 0, the motion of other
 // sprites) the scores accept every valid one.
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { meanOfGroups } from "./groups.js";
 import { SpritesWorld, mod, positionAt, shapeMask, type ShapeMask } from "../world/sprites.js";
 import type { ClipTruth, Rgb, World, WorldBatch } from "../world/types.js";
 
@@ -681,7 +682,7 @@ export function scoreClips(output: Float32Array, batch: WorldBatch, world: World
   const qualityScore = (pct(sharpness) + pct(fdScore)) / 2;
   return {
     n,
-    total: (semanticScore + pct(temporal) + qualityScore) / 3,
+    total: meanOfGroups(semanticScore, pct(temporal), qualityScore),
     semantic: { score: semanticScore, firstFrame: pct(firstFrame), identity: pct(identity), motion: pct(motion) },
     temporal: { score: pct(temporal), subject: pct(subject), background: pct(background), smoothness: pct(smoothness), dynamic: pct(dynamic) },
     quality: { score: qualityScore, sharpness: pct(sharpness), pixelFidelity: pct(pixelFidelity), fd, fdScore: pct(fdScore) },
