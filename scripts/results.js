@@ -47,6 +47,7 @@ const docFile = opt("doc", join(root, "docs", "results.md"));
 const plotsDir = join(dirname(docFile), "results");
 const { compare } = await import(join(root, "dist", "runtime", "report", "stats.js"));
 const { SCORE_GROUPS: SCORES, groupMean } = await import(join(root, "dist", "runtime", "engine", "eval", "groups.js"));
+const { evalAt, finalGap } = await import(join(root, "dist", "runtime", "report", "collect.js"));
 
 // ---- the campaign ----
 
@@ -311,21 +312,9 @@ function inRunEvals(runDir) {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")).evals ?? []) : [];
 }
 
-/** One in-run evaluation's result at `nfe`, or undefined. */
-const resultAt = (e, nfe) => Object.values(e?.results ?? {}).find((x) => x.nfe === nfe);
-
-/** A run summary's in-run curve: [step, mean score at `nfe`] of each evaluation (the validation clips). */
-function curveOf(runDir, nfe = 1) {
-  return inRunEvals(runDir)
-    .map((e) => [e.step, resultAt(e, nfe)])
-    .map(([step, res]) => [step, groupMean(res)])
-    .filter(([, mean]) => mean !== null)
-    .sort((a, b) => a[0] - b[0]);
-}
-
 /** The 1-NFE result of a run summary's last in-run evaluation (the validation clips), or null. */
 function finalEval(runDir) {
-  return resultAt(inRunEvals(runDir).at(-1), 1) ?? null;
+  return evalAt(inRunEvals(runDir).at(-1), 1) ?? null;
 }
 
 /** A curve's best value and the first step it reaches it at, as "mean (step)". */
@@ -383,7 +372,7 @@ async function tuningCurvesPlot(tuning) {
     for (const g of r?.groups ?? [])
       for (const x of g.members) {
         if (!x.run) continue;
-        for (const [step, value] of curveOf(x.run)) rows.push({ method: m.label, member: `${valuesText(r, g)}${pick && pick.run === x.run ? " (selected)" : ""}`, step, value });
+        for (const [step, value] of x.curve) rows.push({ method: m.label, member: `${valuesText(r, g)}${pick && pick.run === x.run ? " (selected)" : ""}`, step, value });
       }
   }
   if (rows.length === 0) return null;
@@ -557,8 +546,8 @@ async function table() {
       for (const x of g.members) {
         const v = x.values;
         const has = typeof v.mean === "number";
-        const plateau = x.run ? plateauStep(curveOf(x.run), BUDGET) : null;
-        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${curveOf(x.run).at(-1)?.[0] ?? "?"}`) : "—"} | ${x.run ? peakText(curveOf(x.run)) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : !pick && lead && x.run && x.run === lead.run ? "best so far" : has ? "" : x.status} |`);
+        const plateau = x.run ? plateauStep(x.curve, BUDGET) : null;
+        p(`| ${valuesText(r, g)}${g.members.length > 1 ? `, ${x.name.split(",").at(-1)}` : ""} | ${has ? SCORES.map((k) => num(v[k])).join(" | ") : "— | — | —"} | ${has ? `**${num(v.mean)}**` : "—"} | ${num(v.direction_accuracy, 0)} | ${num(v.d_gap, 2)} | ${x.run ? (plateau ?? `still improving at ${x.curve.at(-1)?.[0] ?? "?"}`) : "—"} | ${x.run ? peakText(x.curve) : "—"} | ${pick && x.run && x.run === pick.run ? "**selected**" : !pick && lead && x.run && x.run === lead.run ? "best so far" : has ? "" : x.status} |`);
       }
     p();
   }
@@ -569,7 +558,7 @@ async function table() {
   }
   const picks = tuning.filter((t) => t.pick);
   if (picks.length === METHODS.length) {
-    const steps = picks.map((t) => ({ label: t.m.label, step: plateauStep(curveOf(t.pick.run), BUDGET) }));
+    const steps = picks.map((t) => ({ label: t.m.label, step: plateauStep(t.pick.curve, BUDGET) }));
     const budget = steps.some((s) => s.step === null) ? BUDGET.cap : Math.max(...steps.map((s) => s.step));
     p(`Budget: **${budget} generator updates** (${steps.map((s) => `${s.label} ${s.step === null ? "still improving at the cap" : `plateau at ${s.step}`}`).join("; ")}).`);
   } else p(`Budget: not decided until every method's tuning sweep has run (${picks.length} of ${METHODS.length}).`);
@@ -626,7 +615,6 @@ async function table() {
     p("not with the 64-clip tables. The probes chose the objective's structure; the tuning sweeps above chose its values.");
     p();
     // the reference: the run of vpae_v1 itself (the first campaign's V-PAE, seed 0), scored the same way
-    const { finalGap } = await import(join(root, "dist", "runtime", "report", "collect.js"));
     const base = (await json(["compile", PROBES, "--list", "--json"])).experiments.find((e) => e.name === "vpae_v1");
     const baseDir = base && readdirSync(resultsDir).find((d) => d.endsWith(`-${base.hash.slice(0, 12)}`));
     const baseEval = baseDir ? finalEval(join(resultsDir, baseDir)) : null;
@@ -785,7 +773,7 @@ function speedsText(g, role, nfe) {
  */
 function coverageCurve(runDir, nfe = 1) {
   return inRunEvals(runDir)
-    .map((e) => [e.step, resultAt(e, nfe)])
+    .map((e) => [e.step, evalAt(e, nfe)])
     .filter(([, res]) => res && "speed_coverage" in res)
     .map(([step, res]) => [step, res.speed_coverage, res.details?.speeds?.matched ?? null, res.details?.n ?? null])
     .sort((a, b) => a[0] - b[0]);
@@ -915,7 +903,7 @@ async function quickstartLines() {
   const manifest = JSON.parse(readFileSync(file, "utf8"));
   if (manifest.status !== "finished") throw new Error(`${relative(root, dir)} is ${manifest.status}, not finished`);
   const last = manifest.evals.at(-1);
-  const at = (nfe) => resultAt(last, nfe);
+  const at = (nfe) => evalAt(last, nfe);
   // speed coverage (docs/metrics.md) where the evaluation has it: does the student use both futures?
   const speeds = (x) => (typeof x.speed_coverage === "number" && x.details?.speeds ? `; speed coverage ${x.speed_coverage.toFixed(0)}% over the ${x.details.speeds.matched.toFixed(0)}% of clips that follow one speed` : "");
   const scores = (x) => `semantic alignment ${x.semantic_alignment.toFixed(1)}, temporal coherence ${x.temporal_coherence.toFixed(1)}, frame quality ${x.frame_quality.toFixed(1)} (mean ${groupMean(x).toFixed(1)})${speeds(x)}`;

@@ -1,12 +1,14 @@
 // The final numbers of each member of a sweep, read from run folders: the scores `vpae eval --save`
 // wrote (scores-<role>.json) or else the run's own last evaluation, the discriminators' logit gap at
-// the end of training (metrics.jsonl), the training time (manifest phases) and the run's status.
+// the end of training (metrics.jsonl), the training time (manifest phases), the run's status and its
+// in-run curve (the mean score of each of its own evaluations, on the validation clips).
 import { join } from "node:path";
 import { groupMean } from "../engine/eval/groups.js";
 import { readMetrics } from "../engine/io/metrics.js";
 import { readScores } from "../engine/io/scores.js";
 import { VALIDATION } from "../engine/world/clip-sets.js";
 import { logitGap } from "../sweep/events.js";
+import type { EvalRecord } from "../engine/io/manifest.js";
 import type { IndexedRun, RunIndex } from "../sweep/runs.js";
 
 /** The score columns of a result, in table order. */
@@ -39,6 +41,8 @@ export interface MemberResult {
   /** Where the scores come from. */
   source: string | null;
   trainSeconds: number | null;
+  /** The run's in-run curve at the report's NFE: [step, mean of the three groups], by step. */
+  curve: [number, number][];
 }
 
 export interface MemberInput {
@@ -60,6 +64,21 @@ export function finalGap(runDir: string): number | null {
   return gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null;
 }
 
+/** One in-run evaluation's result at `nfe` (undefined: it did not sample at that NFE). */
+export function evalAt(e: EvalRecord | undefined, nfe: number): Record<string, unknown> | undefined {
+  return e ? (Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe) ?? undefined) : undefined;
+}
+
+/** A run's in-run curve: [step, mean of the three groups at `nfe`] of each evaluation that has them, by step. */
+export function inRunCurve(evals: readonly EvalRecord[], nfe: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const e of evals) {
+    const mean = groupMean(evalAt(e, nfe));
+    if (mean !== null) out.push([e.step, mean]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
 /** The best run of a hash for a report: finished first, then the furthest along. */
 function pick(runs: readonly IndexedRun[]): IndexedRun | null {
   return [...runs].sort((a, b) => (b.status === "finished" ? 1 : 0) - (a.status === "finished" ? 1 : 0) || (b.lastStep ?? -1) - (a.lastStep ?? -1))[0] ?? null;
@@ -72,8 +91,9 @@ function pick(runs: readonly IndexedRun[]): IndexedRun | null {
 export function collectResults(members: readonly MemberInput[], index: RunIndex, opts: { nfe: number; role: string; clips: string; inRun?: boolean }): MemberResult[] {
   return members.map((m) => {
     const run = pick(index.byHash.get(m.hash) ?? []);
-    const out: MemberResult = { index: m.index, name: m.name, changes: m.changes, hash: m.hash, run, status: run ? run.status : "not run", values: {}, source: null, trainSeconds: null };
+    const out: MemberResult = { index: m.index, name: m.name, changes: m.changes, hash: m.hash, run, status: run ? run.status : "not run", values: {}, source: null, trainSeconds: null, curve: [] };
     if (!run) return out;
+    out.curve = inRunCurve(run.manifest.evals, opts.nfe);
     out.trainSeconds = run.manifest.phases.reduce((a, p) => a + (p.sharedFrom ? 0 : p.seconds), 0);
     let row: Record<string, unknown> | undefined;
     const saved = opts.inRun ? null : readScores(run.dir, opts.role, opts.clips);
@@ -85,7 +105,7 @@ export function collectResults(members: readonly MemberInput[], index: RunIndex,
       // the run's own evaluation at its last step (the role it trains)
       const total = run.phases.reduce((a, p) => a + p.steps, 0);
       const last = [...run.manifest.evals].reverse().find((e) => e.step === total) ?? (run.status === "finished" ? undefined : run.manifest.evals.at(-1));
-      const r = last ? Object.values(last.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === opts.nfe) : undefined;
+      const r = evalAt(last, opts.nfe);
       if (r && last) {
         row = r;
         out.source = `final evaluation at step ${last.step}${run.status !== "finished" ? " (unfinished run)" : ""}`;

@@ -6,7 +6,6 @@
 //                       the in-run evaluation's mean score at the report's NFE, over steps
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { groupMean } from "../engine/eval/groups.js";
 import { readMetrics } from "../engine/io/metrics.js";
 import { logitGap } from "../sweep/events.js";
 import { METRIC_LABELS, type Metric } from "./collect.js";
@@ -103,12 +102,7 @@ export function curvesSpec(t: ReportTable, nfe: number, title: string): Spec | n
           if (q && Number.isFinite(v)) rows.push({ member, step: rec.step, quantity: q, value: v });
         }
       });
-      for (const e of r.run.manifest.evals) {
-        const res = Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe);
-        if (!res) continue;
-        const mean = groupMean(res);
-        if (mean !== null) rows.push({ member, step: e.step, quantity: `${nfe}-NFE mean score`, value: mean });
-      }
+      for (const [step, value] of r.curve) rows.push({ member, step, quantity: `${nfe}-NFE mean score`, value });
     }
   }
   if (rows.length === 0) return null;

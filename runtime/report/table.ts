@@ -160,7 +160,7 @@ export function tableJson(t: ReportTable): unknown {
       n: g.n,
       metrics: Object.fromEntries(t.metrics.map((m) => [m, s(g.stats[m])])),
       comparison: g.comparison ? Object.fromEntries(Object.entries(g.comparison).map(([m, c]) => [m, { diff: c.diff, se: Number.isFinite(c.se) ? c.se : null, verdict: c.verdict }])) : null,
-      members: g.members.map((r) => ({ index: r.index, name: r.name, hash: r.hash, run: r.run?.dir ?? null, status: r.status, source: r.source, trainSeconds: r.trainSeconds, values: r.values })),
+      members: g.members.map((r) => ({ index: r.index, name: r.name, hash: r.hash, run: r.run?.dir ?? null, status: r.status, source: r.source, trainSeconds: r.trainSeconds, values: r.values, curve: r.curve })),
     })),
   };
 }

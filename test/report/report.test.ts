@@ -21,7 +21,7 @@ sweep grid over tiny {
 }
 `;
 
-/** Known scores: SA 80 + 10 * (lr = 2e-4) + seed, TC 40 + seed, FQ 20; D gap 0.1 * (seed + 1). */
+/** Known scores: SA 80 + 10 * (lr = 2e-4) + seed, TC 40 + seed, FQ 20 (an evaluation at step 5 has SA 30 lower); D gap 0.1 * (seed + 1). */
 function fixture(): { dir: string; file: string; runs: string; dirs: string[] } {
   const dir = tempDir({ "grid.vpae": SOURCE });
   const file = join(dir, "grid.vpae");
@@ -37,6 +37,7 @@ function fixture(): { dir: string; file: string; runs: string; dirs: string[] } 
     for (let step = 1; step <= 10; step++)
       run.appendMetrics({ step, phase: "distill", phaseStep: step, time: step * 1000, losses: { c_sds: 1 / step }, stats: { "d/d/logit_real": 0.1 * (seed + 1), "d/d/logit_fake": 0 } });
     const scores = { nfe: 1, semantic_alignment: 80 + (high ? 10 : 0) + seed, temporal_coherence: 40 + seed, frame_quality: 20, direction_accuracy: 75, latencyMs: 40, latencyPerVideoMs: 5 };
+    run.recordEval({ step: 5, phase: "distill", results: { nfe1: { ...scores, semantic_alignment: scores.semantic_alignment - 30 } } });
     run.recordEval({ step: 10, phase: "distill", results: { nfe1: scores } });
     run.phaseStarted(0, "distill");
     run.phaseFinished(0);
@@ -91,7 +92,7 @@ test("CSV and JSON carry means, standard deviations, n and the verdicts", () => 
 
   const j = JSON.parse(runCli(["report", f.file, "--runs-dir", f.runs, "--format", "json", "--baseline", "lr=0.0001"]).stdout) as {
     axes: string[];
-    groups: { key: string; n: number; metrics: Record<string, { mean: number; std: number | null; n: number }>; comparison: Record<string, { verdict: string; diff: number }> | null; members: { source: string }[] }[];
+    groups: { key: string; n: number; metrics: Record<string, { mean: number; std: number | null; n: number }>; comparison: Record<string, { verdict: string; diff: number }> | null; members: { name: string; source: string; curve: [number, number][] }[] }[];
   };
   assert.deepEqual(j.axes, ["lr"]);
   const g = j.groups.find((x) => x.key === "lr=0.0002")!;
@@ -99,6 +100,10 @@ test("CSV and JSON carry means, standard deviations, n and the verdicts", () => 
   assert.ok(Math.abs(g.comparison!["mean"]!.diff - 10 / 3) < 1e-9);
   assert.equal(g.comparison!["temporal_coherence"]!.verdict, "within noise");
   assert.equal(j.groups.find((x) => x.key === "lr=0.0001")!.comparison, null);
+  // each member's in-run curve: the mean of the three groups at every evaluation, by step
+  const seed1 = g.members.find((m) => m.name.endsWith("seed=1"))!;
+  assert.deepEqual(seed1.curve.map(([s]) => s), [5, 10]);
+  assert.ok(Math.abs(seed1.curve[0]![1] - (61 + 41 + 20) / 3) < 1e-9 && Math.abs(seed1.curve[1]![1] - (91 + 41 + 20) / 3) < 1e-9, JSON.stringify(seed1.curve));
   assert.match(g.members[0]!.source, /^final evaluation at step 10$/);
 });
 
