@@ -601,6 +601,7 @@ async function table() {
   p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --clips test --baseline variant=full\`.`);
   p();
   coverageDuringTraining(p, abl, ABLATION_LABELS);
+  await motionDuringTraining(p, abl, ABLATION_LABELS);
 
   // -- recipe probes (validation clips, in-run)
   const probeReports = existsSync(join(root, PROBES)) ? await report(PROBES, ["--in-run"], "validation") : [];
@@ -815,6 +816,55 @@ function coverageDuringTraining(p, abl, labels) {
   p();
 }
 
+/** Updates per window of the motion table. */
+const MOTION_WINDOW = 100;
+
+/** Means of `value(record)` (finite values only) over consecutive windows of `width` logged steps. */
+function windowMeans(records, value, width) {
+  const out = [];
+  for (let a = 0; a < records.length; a += width) {
+    const xs = records.slice(a, a + width).map(value).filter((x) => typeof x === "number" && Number.isFinite(x));
+    out.push(xs.length ? xs.reduce((u, v) => u + v, 0) / xs.length : NaN);
+  }
+  return out;
+}
+
+/**
+ * The generator's motion during training, for every run of the ablations (the full method's seeds
+ * included, whose in-run evaluations predate speed coverage): the mean absolute difference between
+ * consecutive frames of the generated training batch (`gen/frame_diff`, logged every update), per
+ * window, beside the run's test speed coverage. The world's fast future moves twice as far per frame.
+ */
+async function motionDuringTraining(p, abl, labels) {
+  const { readMetrics } = await import(join(root, "dist", "runtime", "engine", "io", "metrics.js"));
+  const rows = [];
+  for (const g of abl?.groups ?? [])
+    for (const x of g.members) {
+      if (!x.run || x.status !== "finished") continue;
+      const records = readMetrics(join(x.run, "metrics.jsonl"));
+      rows.push({ label: `${labels[g.key] ?? (g.key === "variant=full" ? "full V-PAE" : g.key)}, ${x.name.split(",").at(-1)}`, windows: windowMeans(records, (r) => r.stats["gen/frame_diff"], MOTION_WINDOW), coverage: x.values.speed_coverage });
+    }
+  if (rows.length === 0) return;
+  p(`**The generator's motion during training.** The mean absolute difference between consecutive frames of the`);
+  p(`generated training batch (\`gen/frame_diff\`, logged at every update; docs/runtime.md), averaged over each ${MOTION_WINDOW} updates, for`);
+  p("every ablation run, the full method's three seeds included, beside the run's speed coverage on the test clips (1 NFE).");
+  p("The world's fast future moves twice as far per frame as the slow one, so a student that draws only the slow future moves less.");
+  p();
+  const n = Math.max(...rows.map((r) => r.windows.length));
+  p(`| run | ${Array.from({ length: n }, (_, i) => `${i * MOTION_WINDOW + 1}-${(i + 1) * MOTION_WINDOW}`).join(" | ")} | speed coverage (test) |`);
+  p(`|---|${Array.from({ length: n }, () => "---").join("|")}|---|`);
+  for (const r of rows) p(`| ${r.label} | ${Array.from({ length: n }, (_, i) => num(r.windows[i], 3)).join(" | ")} | ${num(r.coverage, 0)} |`);
+  p();
+  // where the runs that keep both futures and the runs that keep one sit in the last window
+  const last = (r) => r.windows.at(-1);
+  const both = rows.filter((r) => typeof r.coverage === "number" && r.coverage >= 50).map(last);
+  const one = rows.filter((r) => r.coverage === 0).map(last);
+  const range = (xs) => `${num(Math.min(...xs), 3)} to ${num(Math.max(...xs), 3)}`;
+  if (both.length && one.length)
+    p(`In the last ${MOTION_WINDOW} updates, the ${both.length} runs whose test speed coverage is 50 or more move ${range(both)}; the ${one.length} that draw one speed only (coverage 0) move ${range(one)}${Math.min(...both) > Math.max(...one) ? ": the ranges do not overlap" : ": the ranges overlap"}.`);
+  p();
+}
+
 // ---- the matching-aware term and V-PAE's discriminator ----
 
 /** Updates per window of the probe's table. */
@@ -845,11 +895,10 @@ async function mismatchProbe(p) {
   const rows = done.map((m) => {
     const records = readMetrics(join(summaryOf(m), "metrics.jsonl"));
     const stat = (rs, k) => mean(rs.map((r) => r.stats[`d/d/${k}`]).filter(Number.isFinite));
-    const windows = [];
-    for (let a = 0; a < records.length; a += PROBE_WINDOW) windows.push(records.slice(a, a + PROBE_WINDOW));
-    return { m, windows, gaps: windows.map((w) => mean(w.map((r) => logitGap(r.stats)).filter((g) => g !== null))), last: windows.at(-1) ?? [], stat };
+    const gaps = windowMeans(records, (r) => logitGap(r.stats), PROBE_WINDOW);
+    return { m, gaps, last: records.slice(Math.max(0, gaps.length - 1) * PROBE_WINDOW), stat };
   });
-  const n = Math.max(...rows.map((r) => r.windows.length));
+  const n = Math.max(...rows.map((r) => r.gaps.length));
   p(`| discriminator | ${Array.from({ length: n }, (_, i) => `gap, updates ${i * PROBE_WINDOW + 1}-${(i + 1) * PROBE_WINDOW}`).join(" | ")} | logits real / generated / mismatched (last ${PROBE_WINDOW}) |`);
   p(`|---|${Array.from({ length: n }, () => "---").join("|")}|---|`);
   for (const r of rows) {
