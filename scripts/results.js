@@ -431,7 +431,10 @@ async function table() {
       waiting.push(`${m.label} (its tuning sweep has ${members.filter((x) => typeof x.values.mean === "number").length} of ${members.length} members)`);
     }
     else if (!s0 || basename(s0.run) !== basename(pick.run)) waiting.push(`${m.label} (${s0 ? `main.vpae's setting is not the tuning's selection, ${pick.name}: update experiments/${m.id}.vpae` : "no main-table run yet"})`);
-    else byMethod.set(m.sweep, g);
+    else {
+      byMethod.set(m.sweep, g);
+      if (!g.metrics.mean) waiting.push(`${m.label} (its runs are not scored on the test clips yet: \`node scripts/results.js collect\`)`);
+    }
   }
   const full = byMethod.get("vpae_seeds");
   const fullMean = statOf(full?.metrics.mean);
