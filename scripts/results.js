@@ -45,7 +45,7 @@ const runsDir = opt("runs", join(root, "runs", "results"));
 const docFile = opt("doc", join(root, "docs", "results.md"));
 /** The page's plots, beside it. */
 const plotsDir = join(dirname(docFile), "results");
-const { compare } = await import(join(root, "dist", "runtime", "report", "stats.js"));
+const { compare, formatStat, stat } = await import(join(root, "dist", "runtime", "report", "stats.js"));
 const { SCORE_GROUPS: SCORES, groupMean } = await import(join(root, "dist", "runtime", "engine", "eval", "groups.js"));
 const { evalAt, finalGap } = await import(join(root, "dist", "runtime", "report", "collect.js"));
 
@@ -712,6 +712,15 @@ async function table() {
   p("Each run is a member of a sweep; `vpae sweep` trains it and `vpae eval --save` scores it (both through");
   p("`node scripts/results.js run`). Training time is the sum of the run's phases (shared phases excluded).");
   p();
+  const perMethod = METHODS.map((m) => ({ m, minutes: (main.find((x) => x.sweep === m.sweep)?.groups[0]?.members ?? []).filter((x) => x.run && typeof x.trainSeconds === "number").map((x) => x.trainSeconds / 60) })).filter((x) => x.minutes.length);
+  if (perMethod.length) {
+    p("Each method's main-table runs (its seeds; two runs shared the machine's two cores, so the times mix cost and load):");
+    p();
+    p("| method | runs | training time (min) | shortest-longest |");
+    p("|---|---|---|---|");
+    for (const { m, minutes } of perMethod) p(`| ${m.label} | ${minutes.length} | ${formatStat(stat(minutes))} | ${Math.min(...minutes).toFixed(1)}-${Math.max(...minutes).toFixed(1)} |`);
+    p();
+  }
   p("| run | sweep member | commands | training time (min) | status |");
   p("|---|---|---|---|---|");
   const entries = [];
