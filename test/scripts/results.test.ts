@@ -108,9 +108,10 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, /\| V-PAE \| 4 \| 90\.0 ± 0\.0 \| 60\.0 ± 0\.0 \| 70\.0 ± 0\.0 \| \*\*73\.3 ± 0\.0\*\* \|/);
   assert.match(md, /\| ADD \| 1 \| 41\.0 ± 1\.0 \| 30\.0 ± 0\.0 \| 20\.0 ± 0\.0 \| \*\*30\.3 ± 0\.3\*\* \|/);
   // DMD2's seeds ran, but its tuning has not selected a setting: no row, no claim, and the page says why
+  // (three of its five members have run: its main seed 0 is also the tuning member at dmd2.vpae's lr)
   assert.doesNotMatch(md, /\| DMD2 \| 1 \|/);
   assert.doesNotMatch(md, /beats DMD2/);
-  assert.match(md, /Not in the table until their setting is selected and trained: DMD2 \(its tuning sweep has 2 of 5 members\); APT \(its tuning sweep has 0 of 5 members\); PCM \(its tuning sweep has 0 of 5 members\)\./);
+  assert.match(md, /Not in the table until their setting is selected and trained: DMD2 \(its tuning sweep has 3 of 5 members\); APT \(its tuning sweep has 0 of 5 members\); PCM \(its tuning sweep has 0 of 5 members\)\./);
   // V-PAE beats ADD by far more than the error: the claim holds; it is far below the teacher
   assert.match(md, /V-PAE \(1 NFE\) beats ADD \(1 NFE\) on the mean score: \*\*holds\*\* \(63\.3 vs 30\.3, Δ 33\.0\)/);
   assert.match(md, /within 2 points of the 100-NFE teacher on the mean: \*\*does not hold\*\* \(63\.3 vs 78\.0, 14\.7 below\)/);
@@ -140,6 +141,8 @@ test("results page: mean ± std over seeds, computed verdicts, the seed rule, co
   assert.match(md, new RegExp(`\\| dmd2-${tuned} \\| dmd2_tuning 1: generator_updates=1000,lr=0\\.00003,seed=0 \\| \`npx vpae sweep experiments/tuning\\.vpae --sweep dmd2_tuning --only 1\` \\+ \`npx vpae eval <run> --clips validation --save --role student --nfe 1,4 --samples 64\` \\| 30\\.0 \\| finished \\|`));
   const full = member("experiments/main.vpae", "vpae_seeds", "seed=0").hash.slice(0, 12);
   assert.equal((md.match(new RegExp(`\\| vpae-${full} \\|`, "g")) ?? []).length, 1, "the full method's run is listed once, though two sweeps have it");
+  // each method's training time over its main-table runs
+  assert.match(md, /\| method \| runs \| training time \(min\) \| shortest-longest \|\n\|---\|---\|---\|---\|\n\| V-PAE \| 3 \| 10\.0 ± 0\.0 \| 10\.0-10\.0 \|\n\| DMD2 \| 3 \| 20\.0 ± 0\.0 \| 20\.0-20\.0 \|\n\| ADD \| 3 \| 20\.0 ± 0\.0 \| 20\.0-20\.0 \|\n/);
   assert.match(md, /_Not measured yet: `node scripts\/results.js latency`\._/);
 });
 
