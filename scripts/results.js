@@ -611,10 +611,10 @@ async function table() {
   if (probeReports.some((r) => r.groups.some((g) => g.metrics.mean))) {
     p("## Recipe probes: what makes the one-step V-PAE student sharp (validation clips)");
     p();
-    p(`Exploratory probes of V-PAE's objective (\`${PROBES}\`, whose comments give each round's reasoning): one seed,`);
-    p("each round's variants against the first campaign's recipe (`vpae_v1` in the file), every member starting from the");
-    p("same priming checkpoint. Rounds 1-4 train 300 generator updates (600 where the variant says long), rounds 5-8");
-    p(`${BUDGET.cap}; round 8 varies the selected recipe (\`vpae\` of vpae.vpae: its member \`final\` is the main table's seed 0).`);
+    p(`Exploratory probes of V-PAE's objective (\`${PROBES}\`, whose comments give each round's reasoning): seed 0 unless a`);
+    p("round says otherwise, each round's variants against the first campaign's recipe (`vpae_v1` in the file), every seed-0 member");
+    p("starting from the same priming checkpoint. Rounds 1-4 train 300 generator updates (600 where the variant says long), later rounds");
+    p(`${BUDGET.cap}; rounds 8 and 9 vary the selected recipe (\`vpae\` of vpae.vpae: round 8's member \`final\` is the main table's seed 0; round 9 has seeds 1 and 2).`);
     p("Scores are the runs' own final evaluation on 32 **validation** clips: compare them with each other,");
     p("not with the 64-clip tables. The probes chose the objective's structure; the tuning sweeps above chose its values.");
     p();
