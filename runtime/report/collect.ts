@@ -66,7 +66,7 @@ export function finalGap(runDir: string): number | null {
 
 /** One in-run evaluation's result at `nfe` (undefined: it did not sample at that NFE). */
 export function evalAt(e: EvalRecord | undefined, nfe: number): Record<string, unknown> | undefined {
-  return e ? (Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe) ?? undefined) : undefined;
+  return e ? Object.values(e.results as Record<string, Record<string, unknown>>).find((x) => x["nfe"] === nfe) : undefined;
 }
 
 /** A run's in-run curve: [step, mean of the three groups at `nfe`] of each evaluation that has them, by step. */

@@ -3,8 +3,9 @@
 // It only reads a SweepView (sweep-state.ts).
 import { Box, Text, useInput, useStdout } from "ink";
 import type { ReactElement } from "react";
+import { groupMean } from "../engine/eval/groups.js";
 import type { MemberRow } from "../sweep/events.js";
-import { meanScore, sweepCounts, sweepEta, type SweepView } from "./sweep-state.js";
+import { sweepCounts, sweepEta, type SweepView } from "./sweep-state.js";
 import { clock, num, progressBar } from "./charts.js";
 
 export interface SweepAppProps {
@@ -22,7 +23,7 @@ const PHASE_W = 22;
 const COLORS: Record<string, string> = { running: "cyan", finished: "green", cached: "green", failed: "red", stopped: "yellow", requeued: "yellow", skipped: "yellow" };
 
 function Row({ r, nameW, barW, color }: { r: MemberRow; nameW: number; barW: number; color: boolean }): ReactElement {
-  const mean = meanScore(r.scores);
+  const mean = groupMean(r.scores);
   const status = r.status.padEnd(8);
   const colour = color ? COLORS[r.status] : undefined;
   const detail = r.status === "pending" && r.share ? `from ${r.share.replace(/^member /, "#")}` : (r.phase ?? "");

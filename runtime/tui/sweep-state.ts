@@ -1,6 +1,5 @@
 // The sweep screen's view: one row per member, folded from sweep events (runtime/sweep/events.ts).
 // Pure: the screen, `vpae watch` on a sweep and the tests all fold the same events the same way.
-import { groupMean } from "../engine/eval/groups.js";
 import type { MemberRow, SweepEvent } from "../sweep/events.js";
 
 export interface SweepView {
@@ -94,11 +93,6 @@ export function sweepCounts(v: SweepView): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of v.rows) out[r.status] = (out[r.status] ?? 0) + 1;
   return out;
-}
-
-/** The mean of the three score groups, when an evaluation has them. */
-export function meanScore(scores: Record<string, number> | null): number | null {
-  return groupMean(scores);
 }
 
 /**

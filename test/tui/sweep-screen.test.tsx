@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { render } from "ink-testing-library";
 import type { MemberRow, SweepEvent } from "../../runtime/sweep/events.js";
-import { emptySweepView, meanScore, reduceSweep, sweepCounts, sweepEta, type SweepView } from "../../runtime/tui/sweep-state.js";
+import { groupMean } from "../../runtime/engine/eval/groups.js";
+import { emptySweepView, reduceSweep, sweepCounts, sweepEta, type SweepView } from "../../runtime/tui/sweep-state.js";
 import { SweepApp } from "../../runtime/tui/sweep-app.js";
 import { sweepPlainSink } from "../../runtime/sinks/sweep-plain.js";
 
@@ -35,7 +36,7 @@ test("the reducer keeps each member's state, the one-step score and the counts",
   assert.equal(v.rows[0]!.step, 9);
   assert.equal(v.rows[0]!.dGap, 0.125);
   assert.equal(v.rows[0]!.scores!["nfe"], 1, "the lowest NFE wins");
-  assert.equal(meanScore(v.rows[0]!.scores), 50);
+  assert.equal(groupMean(v.rows[0]!.scores), 50);
   assert.equal(v.rows[1]!.status, "pending");
   assert.equal(v.rows[2]!.status, "failed");
   assert.deepEqual(sweepCounts(v), { running: 1, pending: 1, failed: 1, finished: 1 });
