@@ -902,18 +902,18 @@ async function motionDuringTraining(p, abl, labels) {
     for (const x of g.members) {
       if (!x.run || x.status !== "finished") continue;
       const records = readMetrics(join(x.run, "metrics.jsonl"));
-      rows.push({ label: `${labels[g.key] ?? (g.key === "variant=full" ? "full V-PAE" : g.key)}, ${x.name.split(",").at(-1)}`, windows: windowMeans(records, (r) => r.stats["gen/frame_diff"], MOTION_WINDOW), coverage: x.values.speed_coverage });
+      rows.push({ label: `${labels[g.key] ?? (g.key === "variant=full" ? "full V-PAE" : g.key)}, ${x.name.split(",").at(-1)}`, windows: windowMeans(records, (r) => r.stats["gen/frame_diff"], MOTION_WINDOW), coverage: x.values.speed_coverage, mean: x.values.mean });
     }
   if (rows.length === 0) return;
   p(`**The generator's motion during training.** The mean absolute difference between consecutive frames of the`);
   p(`generated training batch (\`gen/frame_diff\`, logged at every update; docs/runtime.md), averaged over each ${MOTION_WINDOW} updates, for`);
-  p("every ablation run, the full method's three seeds included, beside the run's speed coverage on the test clips (1 NFE).");
+  p("every ablation run, the full method's three seeds included, beside the run's speed coverage and mean score on the test clips (1 NFE).");
   p("The world's fast future moves twice as far per frame as the slow one, so a student that draws only the slow future moves less.");
   p();
   const n = Math.max(...rows.map((r) => r.windows.length));
-  p(`| run | ${Array.from({ length: n }, (_, i) => `${i * MOTION_WINDOW + 1}-${(i + 1) * MOTION_WINDOW}`).join(" | ")} | speed coverage (test) |`);
-  p(`|---|${Array.from({ length: n }, () => "---").join("|")}|---|`);
-  for (const r of rows) p(`| ${r.label} | ${Array.from({ length: n }, (_, i) => num(r.windows[i], 3)).join(" | ")} | ${num(r.coverage, 0)} |`);
+  p(`| run | ${Array.from({ length: n }, (_, i) => `${i * MOTION_WINDOW + 1}-${(i + 1) * MOTION_WINDOW}`).join(" | ")} | speed coverage (test) | mean (test) |`);
+  p(`|---|${Array.from({ length: n }, () => "---").join("|")}|---|---|`);
+  for (const r of rows) p(`| ${r.label} | ${Array.from({ length: n }, (_, i) => num(r.windows[i], 3)).join(" | ")} | ${num(r.coverage, 0)} | ${num(r.mean)} |`);
   p();
   // where the runs that keep both futures and the runs that keep one sit in the last window
   const last = (r) => r.windows.at(-1);
