@@ -638,7 +638,7 @@ async function table() {
       p("| variant | semantic alignment | temporal coherence | frame quality | mean | direction acc. % | D gap (end) |");
       p("|---|---|---|---|---|---|---|");
       if (refRow) p(refRow);
-      for (const g of rs) p(`| ${variantOf(g)} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
+      for (const g of rs) p(`| ${variantOf(g, r)} | ${SCORES.map((k) => fmt(g.metrics[k])).join(" | ")} | **${fmt(g.metrics.mean)}** | ${fmt(g.metrics.direction_accuracy, 0)} | ${fmt(g.metrics.d_gap, 2)} |`);
       p();
     }
     await candidateAcrossSeeds(p, probeReports);
@@ -849,8 +849,8 @@ function windowMeans(records, value, width) {
   return out;
 }
 
-/** A probe group's variant: its swept value, or where the sweep has one variant only (no axis left), its members' name. */
-const variantOf = (g) => g.values.variant ?? (/variant=([^,]+)/.exec(g.members[0]?.name ?? "")?.[1] || g.key);
+/** A probe group's variant: its swept value, or the one every member of the report shares. */
+const variantOf = (g, r) => g.values.variant ?? r.fixed?.variant ?? g.key;
 
 /** Round 8's best variant, whose seeds 1 and 2 are round 9: it replaces the recipe only if it wins across seeds. */
 const CANDIDATE = { variant: "no_mismatch_g003", sweeps: ["recipe_8", "recipe_9"] };

@@ -22,6 +22,8 @@ export interface Group {
 
 export interface ReportTable {
   axes: string[];
+  /** Swept values that every member shares (an axis with one value): no column, but the heading names them. */
+  fixed: Record<string, string>;
   groups: Group[];
   baseline: Group | null;
   /** Metrics that at least one member has. */
@@ -40,6 +42,7 @@ export function buildTable(results: readonly MemberResult[], opts: { baseline?: 
   for (const r of results) for (const c of r.changes) if (c.path !== REPLICATE_AXIS) axisValues.set(c.path, (axisValues.get(c.path) ?? new Set()).add(label(c.value)));
   // an axis that takes one value in every member tells nothing; an axis some members lack still varies
   const axes = [...axisValues.entries()].filter(([a, vs]) => vs.size > 1 || results.some((r) => !r.changes.some((c) => c.path === a))).map(([a]) => a);
+  const fixed = Object.fromEntries([...axisValues.entries()].filter(([a]) => !axes.includes(a)).map(([a, vs]) => [a, [...vs][0]!]));
   const groups = new Map<string, Group>();
   for (const r of results) {
     const values: Record<string, string> = {};
@@ -85,7 +88,7 @@ export function buildTable(results: readonly MemberResult[], opts: { baseline?: 
       return desc ? -c : c;
     });
   }
-  return { axes, groups: list, baseline, metrics };
+  return { axes, fixed, groups: list, baseline, metrics };
 }
 
 const DIGITS: Partial<Record<Metric, number>> = { d_gap: 2, latency_ms: 2 };
@@ -151,6 +154,7 @@ export function tableJson(t: ReportTable): unknown {
   const s = (x: Stat | undefined) => (x ? { mean: x.mean, std: x.n > 1 ? x.std : null, n: x.n } : null);
   return {
     axes: t.axes,
+    fixed: t.fixed,
     metrics: t.metrics,
     baseline: t.baseline?.key ?? null,
     groups: t.groups.map((g) => ({

@@ -22,8 +22,8 @@ sweep grid over tiny {
 `;
 
 /** Known scores: SA 80 + 10 * (lr = 2e-4) + seed, TC 40 + seed, FQ 20 (an evaluation at step 5 has SA 30 lower); D gap 0.1 * (seed + 1). */
-function fixture(): { dir: string; file: string; runs: string; dirs: string[] } {
-  const dir = tempDir({ "grid.vpae": SOURCE });
+function fixture(source = SOURCE): { dir: string; file: string; runs: string; dirs: string[] } {
+  const dir = tempDir({ "grid.vpae": source });
   const file = join(dir, "grid.vpae");
   const runs = join(dir, "runs");
   const compiled = compileFile(file);
@@ -105,6 +105,23 @@ test("CSV and JSON carry means, standard deviations, n and the verdicts", () => 
   assert.deepEqual(seed1.curve.map(([s]) => s), [5, 10]);
   assert.ok(Math.abs(seed1.curve[0]![1] - (61 + 41 + 20) / 3) < 1e-9 && Math.abs(seed1.curve[1]![1] - (91 + 41 + 20) / 3) < 1e-9, JSON.stringify(seed1.curve));
   assert.match(g.members[0]!.source, /^final evaluation at step 10$/);
+});
+
+test("an axis with one value is no column; the heading and the JSON name it", () => {
+  const f = fixture(SOURCE.replace("axis lr = [1e-4, 2e-4]", "axis lr = [2e-4]"));
+  const r = runCli(["report", f.file, "--runs-dir", f.runs]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  assert.match(lines[0]!, /^sweep grid \(every member: lr=0\.0002\): 3 members \(3 finished\), student at 1 NFE/);
+  assert.match(lines[2]!, /^n\s+semantic alignment/, "no lr column");
+  assert.match(lines[3]!, /^3\s+91\.0 ± 1\.0/);
+  const j = JSON.parse(runCli(["report", f.file, "--runs-dir", f.runs, "--format", "json"]).stdout) as { axes: string[]; fixed: Record<string, string> };
+  assert.deepEqual(j.axes, []);
+  assert.deepEqual(j.fixed, { lr: "0.0002" });
+  // a sweep whose axis varies names nothing in its heading
+  const g = fixture();
+  const two = JSON.parse(runCli(["report", g.file, "--runs-dir", g.runs, "--format", "json"]).stdout) as { fixed: Record<string, string> };
+  assert.deepEqual(two.fixed, {});
 });
 
 test("saved scores (vpae eval --save) come before the run's own evaluation; a member with no run says so", () => {

@@ -92,7 +92,8 @@ export async function runReport(argv: string[], io: Io): Promise<number> {
       throw err;
     }
     const done = results.filter((r) => r.status === "finished").length;
-    const heading = `sweep ${s.name}: ${results.length} members (${done} finished), ${role} at ${nfe} NFE on the ${clips.name} clips${t.baseline ? `, against ${t.baseline.key}` : ""}`;
+    const shared = Object.entries(t.fixed).map(([k, v]) => `${k}=${v}`).join(", ");
+    const heading = `sweep ${s.name}${shared ? ` (every member: ${shared})` : ""}: ${results.length} members (${done} finished), ${role} at ${nfe} NFE on the ${clips.name} clips${t.baseline ? `, against ${t.baseline.key}` : ""}`;
     if (format === "json") json.push({ sweep: s.name, nfe, role, clips: clips.name, runsDir, ...(tableJson(t) as object) });
     else if (format === "csv") parts.push(renderCsv(t));
     else if (format === "md") parts.push(`**${heading}**\n\n${renderMarkdown(t)}`);
