@@ -138,8 +138,8 @@ const statOf = (m) => (m ? { n: m.n, mean: m.mean, std: m.std ?? NaN } : null);
  * lands within the full method's seed noise (the campaign's rule: one seed where a difference is
  * clear, three where it is not), decided from the committed summaries.
  */
-async function ablationSelection(full) {
-  const [abl] = await report(ABLATIONS, ["--baseline", "variant=full"]);
+async function ablationSelection(full, abl = null) {
+  abl ??= (await report(ABLATIONS))[0];
   const within = new Set();
   for (const g of abl.groups) {
     if (g.key === "variant=full") continue;
@@ -265,7 +265,9 @@ function list() {
     await show(TUNING);
     await show(MAIN);
     const [full] = await report(MAIN, ["--sweep", "vpae_seeds"]);
-    await show(ABLATIONS, await ablationSelection(statOf(full?.groups[0]?.metrics.mean)));
+    // the rule's members, and any other member that has a summary (seeds trained beyond the rule)
+    const inRule = await ablationSelection(statOf(full?.groups[0]?.metrics.mean));
+    await show(ABLATIONS, (m) => inRule(m) || m.status === "finished");
   })();
 }
 
@@ -607,7 +609,7 @@ async function table() {
   p("Ablations that land within seed noise at seed 0 get seeds 1 and 2 (`scripts/results.js` adds them");
   p(`by itself); the others keep one seed. The table is \`npx vpae report ${ABLATIONS} --runs-dir experiments/results --clips test --baseline variant=full\`.`);
   // seeds trained beyond that rule (to see whether a variant that beats the full method does so at other seeds)
-  const inRule = fullMean ? await ablationSelection(fullMean) : null;
+  const inRule = fullMean && abl ? await ablationSelection(fullMean, abl) : null;
   const extra = !inRule ? [] : (abl?.groups ?? []).filter((g) => g.key !== "variant=full").flatMap((g) =>
     g.members.filter((m) => m.status === "finished" && m.values?.mean !== undefined && !inRule(m)).map((m) => `${ABLATION_LABELS[g.key] ?? g.key}, ${m.name.split(",").at(-1)}`));
   if (extra.length) p(`Trained beyond the rule, to see whether a variant that beats the full method does so at other seeds too: ${extra.join("; ")}.`);
