@@ -878,17 +878,15 @@ async function candidateAcrossSeeds(p, probeReports) {
   p("the recipe's are the main table's V-PAE runs (`vpae_seeds`). Both by the runs' own final evaluation on the 32 validation clips,");
   p("so no test clip takes part in the choice. The recipe would change only if the variant's mean were higher beyond twice the standard error.");
   p();
-  p(`| seed | recipe: mean | recipe: frame quality | ${CANDIDATE.variant}: mean | ${CANDIDATE.variant}: frame quality | ${CANDIDATE.variant}: speed coverage % |`);
-  p("|---|---|---|---|---|---|");
-  for (const s of seeds) {
-    const c = cand.get(s).values;
-    p(`| ${s} | ${num(rec.get(s).values.mean)} | ${num(rec.get(s).values.frame_quality)} | ${num(c.mean)} | ${num(c.frame_quality)} | ${num(c.speed_coverage, 0)} |`);
-  }
-  const a = stat(seeds.map((s) => cand.get(s).values.mean));
-  const b = stat(seeds.map((s) => rec.get(s).values.mean));
-  const c = compare(a, b);
-  p(`| mean ± sd | ${formatStat(b)} | ${formatStat(stat(seeds.map((s) => rec.get(s).values.frame_quality)))} | ${formatStat(a)} | ${formatStat(stat(seeds.map((s) => cand.get(s).values.frame_quality)))} | ${formatStat(stat(seeds.map((s) => cand.get(s).values.speed_coverage)), 0)} |`);
+  // the columns: [whose runs, label, metric, digits]; the per-seed rows and the mean ± sd row read the same list
+  const cols = [[rec, "recipe", "mean", 1], [rec, "recipe", "frame_quality", 1], [cand, CANDIDATE.variant, "mean", 1], [cand, CANDIDATE.variant, "frame_quality", 1], [cand, CANDIDATE.variant, "speed_coverage", 0]];
+  const over = (runs, k) => stat(seeds.map((s) => runs.get(s).values[k]));
+  p(`| seed | ${cols.map(([, who, k]) => `${who}: ${k === "speed_coverage" ? "speed coverage %" : k.replace("_", " ")}`).join(" | ")} |`);
+  p(`|---|${cols.map(() => "---").join("|")}|`);
+  for (const s of seeds) p(`| ${s} | ${cols.map(([runs, , k, d]) => num(runs.get(s).values[k], d)).join(" | ")} |`);
+  p(`| mean ± sd | ${cols.map(([runs, , k, d]) => formatStat(over(runs, k), d)).join(" | ")} |`);
   p();
+  const c = compare(over(cand, "mean"), over(rec, "mean"));
   p(`Δ mean ${c.diff >= 0 ? "+" : ""}${c.diff.toFixed(1)}, twice its standard error ${(2 * c.se).toFixed(1)}: **${c.verdict}**${c.verdict === "higher" ? "" : "; the recipe stays"}.`);
   p();
 }
