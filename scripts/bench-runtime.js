@@ -4,10 +4,10 @@
 //    metrics.jsonl. Backends: wasm, and webgpu where an adapter exists (a software one included);
 //    widths 64 (the toy model), 256 and 512 (4 blocks, 4 heads, 96 tokens per clip).
 // 2. The same step in a PyTorch CPU reference (scripts/reference/dit_torch.py) where `python3 -c
-//    "import torch"` works (Debian: apt-get install python3-torch libopenblas0-pthread; without OpenBLAS
+//    "import torch"` works, and on the GPU where torch has CUDA (Debian: apt-get install python3-torch libopenblas0-pthread; without OpenBLAS
 //    Debian's torch multiplies through the reference BLAS, ten times slower), one thread and all threads, at
 //    the same widths; every ratio is to wasm in this run.
-// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on wasm.
+// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on each backend.
 // Options: BENCH_STEPS (default 40), BENCH_WIDTHS (e.g. 64,256), BENCH_BACKENDS (e.g. wasm,webgpu),
 // BENCH_JSON=FILE writes every figure as JSON. Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
@@ -76,9 +76,25 @@ if (!python) {
       console.log(`pytorch ${res.torch} CPU (BLAS: ${res.blas}), width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
     }
   }
+  // on a machine with CUDA, the same step on the GPU: what a native GPU runtime reaches
+  if (spawnSync(python, ["-c", "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"]).status === 0) {
+    const webgpuMs = new Map(results.train.filter((r) => r.backend === "webgpu").map((r) => [r.width, r.msPerStep]));
+    for (const width of widths) {
+      const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), "1", String(batch), String(Math.min(steps, 30)), String(width), "cuda"], { encoding: "utf8" });
+      if (t.status !== 0) {
+        console.log(`pytorch reference (width ${width}, CUDA) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
+        continue;
+      }
+      const res = JSON.parse(t.stdout.trim().split("\n").pop());
+      const ms = median(res.ms_per_step);
+      results.torch.push({ width, device: res.device, msPerStep: ms, torch: res.torch });
+      const ratios = [wasmMs.has(width) ? `wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "", webgpuMs.has(width) ? `webgpu / pytorch = ${(webgpuMs.get(width) / ms).toFixed(2)}x` : ""].filter(Boolean);
+      console.log(`pytorch ${res.torch} CUDA (${res.device}), width ${width}: ${ms.toFixed(1)} ms per step${ratios.length ? `; ${ratios.join(", ")}` : ""}`);
+    }
+  }
 }
 
-// 3. sampling throughput (at the first width that ran)
+// 3. sampling throughput (at the first width that ran), per backend
 if (!plan) {
   console.log("sampling: skipped (no training run finished, so there is no plan to sample with)");
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");
@@ -88,17 +104,25 @@ const { initBackend } = await import(join(root, "dist/runtime/engine/tf.js"));
 const inf = await import(join(root, "dist/runtime/engine/inference.js"));
 const { createWorld } = await import(join(root, "dist/runtime/engine/world/sprites.js"));
 const { VALIDATION } = await import(join(root, "dist/runtime/engine/world/clip-sets.js"));
-const { Dit, initParams } = await import(join(root, "dist/runtime/engine/model/dit.js"));
-await initBackend("wasm");
+const { Dit, initParams, disposeParams } = await import(join(root, "dist/runtime/engine/model/dit.js"));
 const world = createWorld(plan.world, VALIDATION.seed);
 const shape = { arch: plan.teacher.arch, frames: world.frames, height: world.height, width: world.width, channels: world.channels, promptClasses: world.directions };
-const model = { dit: new Dit(shape), shape, world };
-const params = initParams(shape, 1);
 const clips = 16;
 const evalBatch = world.evalBatch(clips);
-for (const nfe of [1, plan.teacher.sampler.nfe]) {
-  const res = await inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
-  results.sampling.push({ backend: "wasm", nfe, msPerVideo: res.latencyMs / clips });
-  console.log(`sampling (wasm) at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
+for (const backend of backends) {
+  try {
+    await initBackend(backend);
+  } catch (err) {
+    console.log(`sampling (${backend}): skipped (${err.message})`);
+    continue;
+  }
+  const model = { dit: new Dit(shape), shape, world }; // a new model warms up on this backend
+  const params = initParams(shape, 1);
+  for (const nfe of [1, plan.teacher.sampler.nfe]) {
+    const res = await inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
+    results.sampling.push({ backend, nfe, msPerVideo: res.latencyMs / clips });
+    console.log(`sampling (${backend}) at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
+  }
+  disposeParams(params);
 }
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");

@@ -4,9 +4,10 @@ Same sizes as experiments/lib/toy.vpae's teacher: 6 frames of 8x8x3, 1x2x2 patch
 width 64, 4 blocks, 4 heads, MLP ratio 4, adaLN-Zero modulation from time + prompt embeddings, a
 per-(prompt, frame) token embedding, the condition frame and its mask as extra input channels, x0
 prediction with the velocity loss. Rotary embeddings are left out (a small share of the work).
-Usage: dit_torch.py THREADS BATCH STEPS [WIDTH] (WIDTH 64 by default; the heads stay 4).
-Prints one JSON line: {"threads": N, "batch": B, "width": W, "ms_per_step": [...], "params": P,
-"torch": version, "blas": the BLAS library the process loaded}. Debian's python3-torch multiplies
+Usage: dit_torch.py THREADS BATCH STEPS [WIDTH [DEVICE]] (WIDTH 64 by default, the heads stay 4;
+DEVICE cpu by default, or cuda). Prints one JSON line: {"threads": N, "batch": B, "width": W,
+"ms_per_step": [...], "params": P, "torch": version, "blas": the BLAS library the process loaded,
+"device": "cpu" or the GPU's name}. Debian's python3-torch multiplies
 matrices through the system's libblas.so.3, which is the slow reference BLAS unless OpenBLAS is
 installed (Debian: libopenblas0-pthread; it was ten times faster at width 256 here).
 """
@@ -70,7 +71,7 @@ class Dit(nn.Module):
         p = cond.view(b, GF, PF, GH, PH, GW, PW, 2 * C + 1).permute(0, 1, 3, 5, 2, 4, 6, 7).reshape(b, TOKENS, PATCH_IN)
         x = self.embed(p) + self.pos
         x = x + self.prompt_frames(prompt).view(b, GF, 1, WIDTH).expand(b, GF, GH * GW, WIDTH).reshape(b, TOKENS, WIDTH)
-        freqs = torch.exp(-torch.arange(64) * (9.21 / 64))
+        freqs = torch.exp(-torch.arange(64, device=xt.device) * (9.21 / 64))
         te = torch.cat([torch.sin(1000 * t[:, None] * freqs), torch.cos(1000 * t[:, None] * freqs)], dim=-1)
         c = F.silu(self.time(te) + self.prompt(prompt))
         for blk in self.blocks:
@@ -84,29 +85,34 @@ def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 16
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = Dit()
+    model = Dit().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=5e-4, betas=(0.9, 0.99))
+    # the GPU runs asynchronously: a step's time ends when its work has
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     times = []
     for i in range(steps + 3):
-        x0 = torch.rand(batch, F_, H, W, C) * 2 - 1
+        x0 = torch.rand(batch, F_, H, W, C, device=device) * 2 - 1
         eps = torch.randn_like(x0)
-        t = torch.rand(batch)
+        t = torch.rand(batch, device=device)
         xt = (1 - t.view(-1, 1, 1, 1, 1)) * x0 + t.view(-1, 1, 1, 1, 1) * eps
         xt[:, 0] = x0[:, 0]
-        prompt = torch.randint(0, CLASSES, (batch,))
+        prompt = torch.randint(0, CLASSES, (batch,), device=device)
+        sync()
         start = time.perf_counter()
-        out = model(xt, t, x0[:, 0], torch.ones(batch), prompt)
+        out = model(xt, t, x0[:, 0], torch.ones(batch, device=device), prompt)
         w = 1 / torch.clamp(t, min=0.3).view(-1, 1, 1, 1, 1) ** 2
         loss = ((out[:, 1:] - x0[:, 1:]) ** 2 * w).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         if i >= 3:
             times.append((time.perf_counter() - start) * 1000)
     params = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"threads": threads, "batch": batch, "width": WIDTH, "ms_per_step": times, "params": params, "torch": torch.__version__, "blas": blas_library()}))
+    print(json.dumps({"threads": threads, "batch": batch, "width": WIDTH, "ms_per_step": times, "params": params, "torch": torch.__version__, "blas": blas_library(), "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}))
 
 
 def blas_library():

@@ -1,0 +1,161 @@
+// Readies this checkout for scripts/gpu-check.sh on a GPU machine that has no network (so no `npm ci`)
+// and may have no Node, and that receives a size-limited copy of the checkout (docs/runtime.md, "GPU
+// check"). Run after `npm ci` (which builds dist/), on Linux x86-64.
+//
+//   node scripts/gpu-bundle.js           writes .gpu/ (git ignores it): this Node binary (xz), the
+//                                        runtime's node_modules and dist/ (tar.xz), the Vulkan loader's
+//                                        .deb, and manifest.json; then prints what a copy would weigh
+//   node scripts/gpu-bundle.js size      only prints that
+//   node scripts/gpu-bundle.js slim      checks out HEAD without experiments/results/ (committed run
+//                                        summaries the check never reads: most of the checkout's size),
+//                                        detached; refuses a checkout with uncommitted changes
+//   node scripts/gpu-bundle.js restore   goes back to the branch `slim` left
+//
+// gpu-check.sh unpacks .gpu/ where node_modules/ is missing, uses the bundled Node where `node` is
+// missing or older than 20, and installs the .deb where no Vulkan loader is found.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const out = path.join(root, ".gpu");
+const MiB = 1024 * 1024;
+const SLIMMED = "experiments/results";
+
+function fail(message) {
+  process.stderr.write(`gpu-bundle: ${message}\n`);
+  process.exit(1);
+}
+function git(...args) {
+  const r = spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+  return r.stdout.trim();
+}
+/** A file inside the checkout's git directory (never part of a copy of the working tree). */
+const gitPath = (name) => path.resolve(root, git("rev-parse", "--git-path", name));
+function sizeOf(p) {
+  const st = statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(p).reduce((s, e) => s + sizeOf(path.join(p, e)), 0);
+}
+
+/** What a copy of the checkout weighs: tracked files, untracked files git does not ignore, and .gpu/. */
+function travelSize() {
+  const listed = (args) => git(...args, "-z").split("\0").filter(Boolean);
+  const files = [...listed(["ls-files", "--cached"]), ...listed(["ls-files", "--others", "--exclude-standard"])];
+  const checkout = files.reduce((s, f) => s + sizeOf(path.join(root, f)), 0);
+  const bundle = sizeOf(out);
+  console.log(`checkout (tracked and untracked, not ignored): ${(checkout / MiB).toFixed(1)} MiB`);
+  console.log(`.gpu/: ${(bundle / MiB).toFixed(1)} MiB`);
+  console.log(`together: ${((checkout + bundle) / MiB).toFixed(1)} MiB${existsSync(path.join(root, SLIMMED)) ? ` (\`node scripts/gpu-bundle.js slim\` leaves out ${SLIMMED}/: ${(sizeOf(path.join(root, SLIMMED)) / MiB).toFixed(1)} MiB)` : ""}`);
+}
+
+/** The packages `vpae` needs at run time: npm's production tree (optional dependencies included). */
+function runtimePackages() {
+  const r = spawnSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: root, encoding: "utf8" });
+  // npm ls exits 1 over a missing optional package (tfjs-node-gpu cannot install here): the list is still whole
+  const dirs = r.stdout.split("\n").map((l) => path.relative(root, l.trim())).filter((d) => d.startsWith("node_modules"));
+  if (dirs.length === 0) fail("npm ls lists no runtime package: run `npm ci` first");
+  return [...new Set(dirs)].sort();
+}
+
+// Files a run never reads: type declarations, source maps, TypeScript sources, prose. Licences stay.
+const SKIP_FILE = /\.(map|d\.ts|d\.mts|d\.cts|ts|mts|cts|md|markdown)$/i;
+/** Per-package narrowing for the large ones, where Node loads one built file (package.json "main"). */
+function keep(pkgDir, rel) {
+  const name = pkgDir.replace(/^.*node_modules\//, "");
+  if (rel === "package.json" || /^licen[cs]e/i.test(rel)) return true;
+  if (SKIP_FILE.test(rel)) return false;
+  // Dawn's addon for this platform only (the device is Linux x86-64)
+  if (name === "webgpu") return !rel.startsWith("dist/") || rel.startsWith("dist/linux-x64/");
+  // tfjs under Node: dist/<name>.node.js and, for wasm, its .wasm binaries
+  if (name.startsWith("@tensorflow/")) return /^dist\/[^/]+(\.node\.js|\.wasm)$/.test(rel);
+  return true;
+}
+function listFiles(pkgDir) {
+  const files = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(path.join(root, pkgDir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules") walk(r); // nested packages are listed on their own
+      } else if (keep(pkgDir, r)) files.push(`${pkgDir}/${r}`);
+    }
+  };
+  walk("");
+  return files;
+}
+
+function bundle() {
+  if (process.platform !== "linux" || process.arch !== "x64") fail(`the bundle is for Linux x86-64; this is ${process.platform}-${process.arch}`);
+  if (!existsSync(path.join(root, "dist", "runtime", "cli", "main.js"))) fail("dist/ is not built: run `npm ci` (or `npm run build`) first");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(path.join(out, "debs"), { recursive: true });
+  const packages = runtimePackages();
+  const files = packages.flatMap(listFiles);
+  const list = path.join(out, "files.txt");
+  writeFileSync(list, ["dist", ...files].join("\n") + "\n");
+  console.log(`runtime: dist/ and ${files.length} files of ${packages.length} packages`);
+  execFileSync("tar", ["-cJf", path.join(out, "vpae.tar.xz"), "-C", root, "-T", list], { stdio: "inherit", env: { ...process.env, XZ_OPT: "-6 -T0" } });
+  rmSync(list);
+  console.log(`node ${process.version}: ${process.execPath}`);
+  execFileSync("sh", ["-c", `xz -6 -T0 -c "$0" > "$1"`, process.execPath, path.join(out, "node.xz")], { stdio: "inherit" });
+  // the Vulkan loader, for a machine that has the NVIDIA driver but not libvulkan.so.1
+  let deb = spawnSync("apt-get", ["download", "libvulkan1"], { cwd: path.join(out, "debs"), encoding: "utf8" });
+  if (deb.status !== 0) {
+    spawnSync("apt-get", ["update", "-qq"], { encoding: "utf8" });
+    deb = spawnSync("apt-get", ["download", "libvulkan1"], { cwd: path.join(out, "debs"), encoding: "utf8" });
+  }
+  const debs = readdirSync(path.join(out, "debs"));
+  console.log(debs.length ? `Vulkan loader: ${debs.join(", ")}` : `Vulkan loader: not bundled (apt-get download libvulkan1 failed: ${deb.stderr.trim().split("\n").pop()})`);
+  const manifest = {
+    created: new Date().toISOString(),
+    commit: git("rev-parse", "HEAD"),
+    uncommitted: git("status", "--porcelain", "--untracked-files=no") !== "",
+    node: process.version,
+    packages: packages.length,
+    files: { "vpae.tar.xz": sizeOf(path.join(out, "vpae.tar.xz")), "node.xz": sizeOf(path.join(out, "node.xz")), debs },
+  };
+  writeFileSync(path.join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  travelSize();
+}
+
+function slim() {
+  const stateFile = gitPath("vpae-gpu-slim"); // the branch `slim` left
+  if (existsSync(stateFile)) fail(`already slim (from ${readFileSync(stateFile, "utf8").trim()}): \`node scripts/gpu-bundle.js restore\` first`);
+  if (git("status", "--porcelain", "--untracked-files=no") !== "") fail("the checkout has uncommitted changes: commit or stash them first");
+  const branch = spawnSync("git", ["symbolic-ref", "--short", "-q", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || git("rev-parse", "HEAD");
+  // HEAD's tree without experiments/results, through a private index (the checkout's own index is untouched)
+  const index = gitPath("vpae-gpu-index");
+  const env = { ...process.env, GIT_INDEX_FILE: index };
+  const run = (...args) => {
+    const r = spawnSync("git", args, { cwd: root, encoding: "utf8", env });
+    if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0]}`);
+    return r.stdout.trim();
+  };
+  run("read-tree", "HEAD");
+  run("rm", "-r", "-q", "--cached", "--ignore-unmatch", SLIMMED);
+  const tree = run("write-tree");
+  rmSync(index, { force: true });
+  const commit = git("commit-tree", tree, "-p", "HEAD", "-m", `HEAD without ${SLIMMED}/, for a size-limited copy (scripts/gpu-bundle.js slim)`);
+  writeFileSync(stateFile, branch + "\n");
+  git("checkout", "-q", "--detach", commit);
+  console.log(`checked out ${commit.slice(0, 12)}: ${branch} without ${SLIMMED}/; \`node scripts/gpu-bundle.js restore\` goes back`);
+  travelSize();
+}
+
+function restore() {
+  const stateFile = gitPath("vpae-gpu-slim");
+  if (!existsSync(stateFile)) fail("not slim: nothing to restore");
+  const branch = readFileSync(stateFile, "utf8").trim();
+  git("checkout", "-q", branch);
+  rmSync(stateFile);
+  console.log(`back on ${branch}`);
+}
+
+const command = process.argv[2] ?? "bundle";
+const commands = { bundle, size: travelSize, slim, restore };
+if (!(command in commands)) fail(`unknown command ${command}: use bundle (the default), size, slim or restore`);
+commands[command]();
