@@ -71,7 +71,7 @@ if (!python) {
       }
       const res = JSON.parse(t.stdout.trim().split("\n").pop());
       const ms = median(res.ms_per_step);
-      results.torch.push({ width, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
+      results.torch.push({ width, device: res.device, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
       const ratio = wasmMs.has(width) ? `; wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
       console.log(`pytorch ${res.torch} CPU (BLAS: ${res.blas}), width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
     }

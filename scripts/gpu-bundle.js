@@ -6,6 +6,9 @@
 //                                        runtime's node_modules and dist/ (tar.xz), the Vulkan loader's
 //                                        .deb, and manifest.json; then prints what a copy would weigh
 //   node scripts/gpu-bundle.js size      only prints that
+//   node scripts/gpu-bundle.js tree DIR  copies the runtime part (dist/ and the node_modules files kept)
+//                                        into DIR, uncompressed (test/scripts/gpu-bundle.test.ts runs vpae
+//                                        from such a copy)
 //   node scripts/gpu-bundle.js slim      checks out HEAD without experiments/results/ (committed run
 //                                        summaries the check never reads: most of the checkout's size),
 //                                        detached; refuses a checkout with uncommitted changes
@@ -88,16 +91,31 @@ function listFiles(pkgDir) {
   return files;
 }
 
-function bundle() {
-  if (process.platform !== "linux" || process.arch !== "x64") fail(`the bundle is for Linux x86-64; this is ${process.platform}-${process.arch}`);
+/** dist/ and the node_modules files a run needs, as a file list for tar (relative to the checkout). */
+function runtimeList(dir) {
   if (!existsSync(path.join(root, "dist", "runtime", "cli", "main.js"))) fail("dist/ is not built: run `npm ci` (or `npm run build`) first");
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(path.join(out, "debs"), { recursive: true });
   const packages = runtimePackages();
   const files = packages.flatMap(listFiles);
-  const list = path.join(out, "files.txt");
+  const list = path.join(dir, "files.txt");
   writeFileSync(list, ["dist", ...files].join("\n") + "\n");
   console.log(`runtime: dist/ and ${files.length} files of ${packages.length} packages`);
+  return { list, packages };
+}
+
+function tree() {
+  const dest = process.argv[3];
+  if (!dest) fail("tree needs a folder: node scripts/gpu-bundle.js tree DIR");
+  mkdirSync(dest, { recursive: true });
+  const { list } = runtimeList(dest);
+  execFileSync("sh", ["-c", `tar -cf - -C "$0" -T "$1" | tar -xf - -C "$2"`, root, list, dest], { stdio: "inherit" });
+  rmSync(list);
+}
+
+function bundle() {
+  if (process.platform !== "linux" || process.arch !== "x64") fail(`the bundle is for Linux x86-64; this is ${process.platform}-${process.arch}`);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(path.join(out, "debs"), { recursive: true });
+  const { list, packages } = runtimeList(out);
   execFileSync("tar", ["-cJf", path.join(out, "vpae.tar.xz"), "-C", root, "-T", list], { stdio: "inherit", env: { ...process.env, XZ_OPT: "-6 -T0" } });
   rmSync(list);
   console.log(`node ${process.version}: ${process.execPath}`);
@@ -129,7 +147,9 @@ function slim() {
   const branch = spawnSync("git", ["symbolic-ref", "--short", "-q", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || git("rev-parse", "HEAD");
   // HEAD's tree without experiments/results, through a private index (the checkout's own index is untouched)
   const index = gitPath("vpae-gpu-index");
-  const env = { ...process.env, GIT_INDEX_FILE: index };
+  // a throwaway commit, under a name of its own (a CI clone may have no git identity configured)
+  const who = { GIT_AUTHOR_NAME: "gpu-bundle", GIT_AUTHOR_EMAIL: "gpu-bundle@localhost", GIT_COMMITTER_NAME: "gpu-bundle", GIT_COMMITTER_EMAIL: "gpu-bundle@localhost" };
+  const env = { ...process.env, GIT_INDEX_FILE: index, ...who };
   const run = (...args) => {
     const r = spawnSync("git", args, { cwd: root, encoding: "utf8", env });
     if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0]}`);
@@ -138,10 +158,10 @@ function slim() {
   run("read-tree", "HEAD");
   run("rm", "-r", "-q", "--cached", "--ignore-unmatch", SLIMMED);
   const tree = run("write-tree");
+  const commit = run("commit-tree", tree, "-p", "HEAD", "-m", `HEAD without ${SLIMMED}/, for a size-limited copy (scripts/gpu-bundle.js slim)`);
   rmSync(index, { force: true });
-  const commit = git("commit-tree", tree, "-p", "HEAD", "-m", `HEAD without ${SLIMMED}/, for a size-limited copy (scripts/gpu-bundle.js slim)`);
-  writeFileSync(stateFile, branch + "\n");
   git("checkout", "-q", "--detach", commit);
+  writeFileSync(stateFile, branch + "\n");
   console.log(`checked out ${commit.slice(0, 12)}: ${branch} without ${SLIMMED}/; \`node scripts/gpu-bundle.js restore\` goes back`);
   travelSize();
 }
@@ -156,6 +176,6 @@ function restore() {
 }
 
 const command = process.argv[2] ?? "bundle";
-const commands = { bundle, size: travelSize, slim, restore };
-if (!(command in commands)) fail(`unknown command ${command}: use bundle (the default), size, slim or restore`);
+const commands = { bundle, size: travelSize, tree, slim, restore };
+if (!(command in commands)) fail(`unknown command ${command}: use bundle (the default), size, tree, slim or restore`);
 commands[command]();

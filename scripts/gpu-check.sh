@@ -38,7 +38,7 @@ node_ok() { command -v node >/dev/null && node -e 'process.exit(Number(process.v
 bundled=0
 if [ -f .gpu/vpae.tar.xz ]; then
   if ! node_ok; then
-    had=$(command -v node >/dev/null && node --version 2>&1 || echo none)
+    had=$(node --version 2>/dev/null || echo none)
     mkdir -p .gpu/bin && unxz_to .gpu/node.xz .gpu/bin/node && chmod +x .gpu/bin/node && export PATH="$PWD/.gpu/bin:$PATH"
     log "- node: the bundle's (this machine's: $had)"
   fi
@@ -62,7 +62,7 @@ if [ -z "$(loader)" ] && ! (ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'
   fi
 fi
 icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | tr '\n' ' ')
-if [ -z "$icds" ] && [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
+if ! echo "$icds" | grep -qi nvidia && [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
   # NVIDIA's container runtime may mount the driver's ICD file outside the loader's search path
   for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/icd.d/nvidia_icd.json; do
     if [ -f "$f" ]; then export VK_DRIVER_FILES="$f" VK_ICD_FILENAMES="$f"; icds="$f (through VK_DRIVER_FILES)"; break; fi
