@@ -3,8 +3,9 @@
 // check"). Run after `npm ci` (which builds dist/), on Linux x86-64.
 //
 //   node scripts/gpu-bundle.js           writes .gpu/ (git ignores it): this Node binary (xz), the
-//                                        runtime's node_modules and dist/ (tar.xz), the Vulkan loader's
-//                                        .deb, and manifest.json; then prints what a copy would weigh
+//                                        runtime's node_modules and dist/ (tar.xz), the .debs of the
+//                                        Vulkan loader and glvnd, and manifest.json; then prints what a
+//                                        copy would weigh
 //   node scripts/gpu-bundle.js size      only prints that
 //   node scripts/gpu-bundle.js tree DIR  copies the runtime part (dist/ and the node_modules files kept)
 //                                        into DIR, uncompressed (test/scripts/gpu-bundle.test.ts runs vpae
@@ -15,7 +16,7 @@
 //   node scripts/gpu-bundle.js restore   goes back to the branch `slim` left
 //
 // gpu-check.sh unpacks .gpu/ where node_modules/ is missing, uses the bundled Node where `node` is
-// missing or older than 20, and installs the .deb where no Vulkan loader is found.
+// missing or older than 20, and unpacks each .deb whose library the machine lacks.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -25,6 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, ".gpu");
 const MiB = 1024 * 1024;
 const SLIMMED = "experiments/results";
+const DEBS = ["libvulkan1", "libglvnd0", "libglx0", "libgl1", "libegl1", "libgles2", "libopengl0"];
 
 function fail(message) {
   process.stderr.write(`gpu-bundle: ${message}\n`);
@@ -120,14 +122,16 @@ function bundle() {
   rmSync(list);
   console.log(`node ${process.version}: ${process.execPath}`);
   execFileSync("sh", ["-c", `xz -6 -T0 -c "$0" > "$1"`, process.execPath, path.join(out, "node.xz")], { stdio: "inherit" });
-  // the Vulkan loader, for a machine that has the NVIDIA driver but not libvulkan.so.1
-  let deb = spawnSync("apt-get", ["download", "libvulkan1"], { cwd: path.join(out, "debs"), encoding: "utf8" });
+  // the Vulkan loader and glvnd's libraries (NVIDIA's Vulkan driver links to libGLdispatch), for a
+  // machine that has the NVIDIA driver but not these; gpu-check.sh unpacks only the missing ones
+  const download = () => spawnSync("apt-get", ["download", ...DEBS], { cwd: path.join(out, "debs"), encoding: "utf8" });
+  let deb = download();
   if (deb.status !== 0) {
     spawnSync("apt-get", ["update", "-qq"], { encoding: "utf8" });
-    deb = spawnSync("apt-get", ["download", "libvulkan1"], { cwd: path.join(out, "debs"), encoding: "utf8" });
+    deb = download();
   }
   const debs = readdirSync(path.join(out, "debs"));
-  console.log(debs.length ? `Vulkan loader: ${debs.join(", ")}` : `Vulkan loader: not bundled (apt-get download libvulkan1 failed: ${deb.stderr.trim().split("\n").pop()})`);
+  console.log(debs.length ? `libraries: ${debs.join(", ")}` : `libraries: none bundled (apt-get download failed: ${deb.stderr.trim().split("\n").pop()})`);
   const manifest = {
     created: new Date().toISOString(),
     commit: git("rev-parse", "HEAD"),

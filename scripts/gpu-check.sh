@@ -9,7 +9,7 @@
 # Installing: after `npm ci`, or from the bundle of `node scripts/gpu-bundle.js` (.gpu/), which stands in
 # for `npm ci`, the build and Node on a machine without network; else it runs `npm ci` and builds.
 # Dawn reaches an NVIDIA GPU through Vulkan: the driver's Vulkan ICD and the loader (libvulkan.so.1; the
-# bundle carries Debian's libvulkan1) must be there; in a container, NVIDIA_DRIVER_CAPABILITIES must
+# bundle carries Debian's libvulkan1, and glvnd's libraries for the driver) must be there; in a container, NVIDIA_DRIVER_CAPABILITIES must
 # include graphics.
 # Without a hardware adapter it stops with exit 2 (nothing would measure a GPU); GPU_CHECK_SOFTWARE=1
 # runs it on a software adapter anyway, at width 64 only and without the quickstart (to try the script).
@@ -49,13 +49,20 @@ if [ -f .gpu/vpae.tar.xz ]; then
   fi
 fi
 loader() { ls /usr/lib/x86_64-linux-gnu/libvulkan.so.1 /lib/x86_64-linux-gnu/libvulkan.so.1 /usr/lib64/libvulkan.so.1 2>/dev/null | head -1; }
+# the bundle's libraries (the Vulkan loader, and glvnd's, which NVIDIA's Vulkan driver links to), each
+# one unpacked (as root) only where the dynamic linker does not know its library already
+unpacked=""
+if [ "$(id -u)" = 0 ] && command -v dpkg-deb >/dev/null; then
+  for d in .gpu/debs/*.deb; do
+    [ -f "$d" ] || continue
+    lib=$(dpkg-deb -c "$d" | grep -oE '[^/ ]+\.so\.[0-9]+( |$)' | head -1 | tr -d ' ')
+    [ -n "$lib" ] && ldconfig -p 2>/dev/null | grep -qF "$lib " && continue
+    dpkg-deb -x "$d" / && unpacked="$unpacked ${lib:-$(basename "$d")}"
+  done
+  [ -n "$unpacked" ] && ldconfig && log "- unpacked from the bundle:$unpacked"
+fi
 if [ -z "$(loader)" ] && ! (ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'); then
-  debs=$(ls .gpu/debs/*.deb 2>/dev/null)
-  if [ -n "$debs" ] && command -v dpkg >/dev/null && [ "$(id -u)" = 0 ]; then
-    for d in $debs; do dpkg -x "$d" /; done
-    ldconfig
-    log "- unpacked the bundle's Vulkan loader ($(basename $debs))"
-  elif command -v apt-get >/dev/null && (timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -qq --no-install-recommends libvulkan1) >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null && (timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -qq --no-install-recommends libvulkan1) >/dev/null 2>&1; then
     log "- installed libvulkan1 (the Vulkan loader)"
   else
     log "- no Vulkan loader, and none could be installed (no bundle, not root, or no network): Dawn may find no Vulkan adapter"
