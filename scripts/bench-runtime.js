@@ -4,10 +4,12 @@
 //    metrics.jsonl. Backends: wasm, and webgpu where an adapter exists (a software one included);
 //    widths 64 (the toy model), 256 and 512 (4 blocks, 4 heads, 96 tokens per clip).
 // 2. The same step in a PyTorch CPU reference (scripts/reference/dit_torch.py) where `python3 -c
-//    "import torch"` works, and on the GPU where torch has CUDA (Debian: apt-get install python3-torch libopenblas0-pthread; without OpenBLAS
+//    "import torch"` works (Debian: apt-get install python3-torch libopenblas0-pthread; without OpenBLAS
 //    Debian's torch multiplies through the reference BLAS, ten times slower), one thread and all threads, at
-//    the same widths; every ratio is to wasm in this run.
-// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on each backend.
+//    the same widths, and on the GPU where torch has CUDA; every ratio is to wasm in this run (on the
+//    GPU, also webgpu's time over PyTorch's).
+// 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on each
+//    backend.
 // Options: BENCH_STEPS (default 40), BENCH_WIDTHS (e.g. 64,256), BENCH_BACKENDS (e.g. wasm,webgpu),
 // BENCH_JSON=FILE writes every figure as JSON. Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
@@ -62,34 +64,34 @@ if (!python) {
 } else if (!batch) {
   console.log("pytorch reference: skipped (no training run finished, so the batch size is unknown)");
 } else {
+  /** One run of the reference: its median step time and report, or null after printing why it failed. */
+  const reference = (width, threads, device) => {
+    const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30)), String(width), device], { encoding: "utf8" });
+    if (t.status !== 0) {
+      console.log(`pytorch reference (width ${width}, ${device === "cuda" ? "CUDA" : `${threads} threads`}) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
+      return null;
+    }
+    const res = JSON.parse(t.stdout.trim().split("\n").pop());
+    const ms = median(res.ms_per_step);
+    results.torch.push({ width, device: res.device, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
+    return { ...res, ms };
+  };
   for (const width of widths) {
     for (const threads of [1, cpus().length]) {
-      const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), String(threads), String(batch), String(Math.min(steps, 30)), String(width)], { encoding: "utf8" });
-      if (t.status !== 0) {
-        console.log(`pytorch reference (width ${width}, ${threads} threads) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
-        continue;
-      }
-      const res = JSON.parse(t.stdout.trim().split("\n").pop());
-      const ms = median(res.ms_per_step);
-      results.torch.push({ width, device: res.device, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
-      const ratio = wasmMs.has(width) ? `; wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
-      console.log(`pytorch ${res.torch} CPU (BLAS: ${res.blas}), width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
+      const res = reference(width, threads, "cpu");
+      if (!res) continue;
+      const ratio = wasmMs.has(width) ? `; wasm / pytorch = ${(wasmMs.get(width) / res.ms).toFixed(2)}x` : "";
+      console.log(`pytorch ${res.torch} CPU (BLAS: ${res.blas}), width ${width}, ${threads} thread${threads > 1 ? "s" : ""}: ${res.ms.toFixed(0)} ms per step (${res.params} parameters)${ratio}`);
     }
   }
   // on a machine with CUDA, the same step on the GPU: what a native GPU runtime reaches
   if (spawnSync(python, ["-c", "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"]).status === 0) {
     const webgpuMs = new Map(results.train.filter((r) => r.backend === "webgpu").map((r) => [r.width, r.msPerStep]));
     for (const width of widths) {
-      const t = spawnSync(python, [join(root, "scripts", "reference", "dit_torch.py"), "1", String(batch), String(Math.min(steps, 30)), String(width), "cuda"], { encoding: "utf8" });
-      if (t.status !== 0) {
-        console.log(`pytorch reference (width ${width}, CUDA) failed: ${t.stderr.split("\n").slice(-3).join(" ")}`);
-        continue;
-      }
-      const res = JSON.parse(t.stdout.trim().split("\n").pop());
-      const ms = median(res.ms_per_step);
-      results.torch.push({ width, device: res.device, msPerStep: ms, torch: res.torch });
-      const ratios = [wasmMs.has(width) ? `wasm / pytorch = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "", webgpuMs.has(width) ? `webgpu / pytorch = ${(webgpuMs.get(width) / ms).toFixed(2)}x` : ""].filter(Boolean);
-      console.log(`pytorch ${res.torch} CUDA (${res.device}), width ${width}: ${ms.toFixed(1)} ms per step${ratios.length ? `; ${ratios.join(", ")}` : ""}`);
+      const res = reference(width, 1, "cuda");
+      if (!res) continue;
+      const ratios = [wasmMs.has(width) ? `wasm / pytorch = ${(wasmMs.get(width) / res.ms).toFixed(2)}x` : "", webgpuMs.has(width) ? `webgpu / pytorch = ${(webgpuMs.get(width) / res.ms).toFixed(2)}x` : ""].filter(Boolean);
+      console.log(`pytorch ${res.torch} CUDA (${res.device}), width ${width}: ${res.ms.toFixed(1)} ms per step${ratios.length ? `; ${ratios.join(", ")}` : ""}`);
     }
   }
 }
