@@ -14,7 +14,7 @@
 // BENCH_JSON=FILE writes every figure as JSON. Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,11 +22,13 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 40);
 const widths = (process.env.BENCH_WIDTHS ?? "64,256,512").split(",").map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { machine: `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}`, steps, train: [], torch: [], sampling: [] };
+// the load average at the start says whether the machine was quiet (the figures assume it was)
+const results = { date: new Date().toISOString(), machine: `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}`, load: loadavg()[0], steps, adapter: null, train: [], torch: [], sampling: [] };
 
 const { findAdapter, describeAdapter } = await import(join(root, "dist/runtime/engine/webgpu.js"));
 const adapter = await findAdapter(true);
 const backends = (process.env.BENCH_BACKENDS ?? (adapter.ok ? "wasm,webgpu" : "wasm")).split(",");
+results.adapter = adapter.ok ? describeAdapter(adapter.report) : null;
 console.log(`${results.machine}; webgpu adapter: ${adapter.ok ? describeAdapter(adapter.report) : `none (${adapter.reason})`}`);
 
 // 1. the runtime's own step, per backend and width
