@@ -11,18 +11,25 @@
 // 3. Sampling throughput of the teacher-sized model at 1 NFE and 100 NFE (50 steps x CFG 2) on each
 //    backend.
 // Options: BENCH_STEPS (default 40), BENCH_WIDTHS (e.g. 64,256), BENCH_BACKENDS (e.g. wasm,webgpu),
-// BENCH_JSON=FILE writes every figure as JSON. Numbers depend on what else runs: use an idle machine.
+// BENCH_JSON=FILE writes every figure as JSON, after each measurement (a benchmark stopped half-way keeps
+// what it measured). Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 40);
+// the first 6 steps of a run compile kernels and are not counted: fewer than 8 would leave a median of one
+if (!(Number.isInteger(steps) && steps >= 8)) {
+  console.error(`BENCH_STEPS must be a whole number of at least 8 (the first 6 steps are warm-up), not ${process.env.BENCH_STEPS}`);
+  process.exit(2);
+}
 const widths = (process.env.BENCH_WIDTHS ?? "64,256,512").split(",").map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // the load average at the start says whether the machine was quiet (the figures assume it was)
+const save = () => process.env.BENCH_JSON && writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");
 const results = { date: new Date().toISOString(), machine: `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}`, load: loadavg()[0], steps, adapter: null, train: [], torch: [], sampling: [] };
 
 const { findAdapter, describeAdapter } = await import(join(root, "dist/runtime/engine/webgpu.js"));
@@ -41,6 +48,7 @@ for (const width of widths) {
     const r = spawnSync(process.execPath, [join(root, "bin", "vpae.js"), "run", "experiments/teacher.vpae", "--runs-dir", runs, "--backend", backend,
       "--set", `teacher.arch.width=${width}`, "--set", `phase.pretrain.steps=${steps}`, "--set", "phase.pretrain.optimizer.teacher.lr=5e-4", "--set", "eval.every=0", "--set", "checkpoint.every=0", "--set", "eval.nfe=[1]", "--set", "eval.samples=4", "--no-tui"], { cwd: root, encoding: "utf8" });
     if (r.status !== 0) {
+      rmSync(runs, { recursive: true, force: true });
       console.log(`${backend} width ${width}: failed: ${r.stderr.trim().split("\n").slice(-2).join(" ")}`);
       continue;
     }
@@ -48,12 +56,14 @@ for (const width of widths) {
     const times = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time);
     const deltas = times.slice(1).map((t, i) => t - times[i]).slice(5); // skip warm-up (kernel compilation)
     const runPlan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
+    rmSync(runs, { recursive: true, force: true }); // its checkpoint is large at width 512
     plan ??= runPlan; // section 3 samples at the first width that ran
     batch = runPlan.phases[0].batch;
     const ms = median(deltas);
     if (backend === "wasm") wasmMs.set(width, ms);
     const ratio = wasmMs.has(width) && backend !== "wasm" ? `; wasm / ${backend} = ${(wasmMs.get(width) / ms).toFixed(2)}x` : "";
     results.train.push({ backend, width, batch, msPerStep: ms, steps: deltas.length, parameters: runPlan.teacher.arch.parameters });
+    save();
     console.log(`runtime ${backend}, width ${width} (${(runPlan.teacher.arch.parameters / 1e6).toFixed(2)}M parameters), batch ${batch}: median ${ms.toFixed(0)} ms per train step over ${deltas.length} steps${ratio}`);
   }
 }
@@ -76,6 +86,7 @@ if (!python) {
     const res = JSON.parse(t.stdout.trim().split("\n").pop());
     const ms = median(res.ms_per_step);
     results.torch.push({ width, device: res.device, threads, msPerStep: ms, torch: res.torch, blas: res.blas });
+    save();
     return { ...res, ms };
   };
   for (const width of widths) {
@@ -101,7 +112,7 @@ if (!python) {
 // 3. sampling throughput (at the first width that ran), per backend
 if (!plan) {
   console.log("sampling: skipped (no training run finished, so there is no plan to sample with)");
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");
+  save();
   process.exit(1);
 }
 const { initBackend } = await import(join(root, "dist/runtime/engine/tf.js"));
@@ -125,8 +136,8 @@ for (const backend of backends) {
   for (const nfe of [1, plan.teacher.sampler.nfe]) {
     const res = await inf.generate(model, params, evalBatch, inf.samplerFor(nfe, plan.teacher.sampler), 7);
     results.sampling.push({ backend, nfe, msPerVideo: res.latencyMs / clips });
+    save();
     console.log(`sampling (${backend}) at ${nfe} NFE, batch ${clips}: ${(res.latencyMs / clips).toFixed(1)} ms per video, ${((1000 * clips) / res.latencyMs).toFixed(1)} videos/s`);
   }
   disposeParams(params);
 }
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2) + "\n");

@@ -33,7 +33,10 @@ function fail(message) {
   process.exit(1);
 }
 function git(...args) {
-  const r = spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  return gitWith(process.env, ...args);
+}
+function gitWith(env, ...args) {
+  const r = spawnSync("git", args, { cwd: root, encoding: "utf8", env });
   if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return r.stdout.trim();
 }
@@ -53,7 +56,7 @@ function travelSize() {
   const checkout = files.reduce((s, f) => s + sizeOf(path.join(root, f)), 0);
   const bundle = sizeOf(out);
   console.log(`checkout (tracked and untracked, not ignored): ${(checkout / MiB).toFixed(1)} MiB`);
-  console.log(`.gpu/: ${(bundle / MiB).toFixed(1)} MiB`);
+  console.log(`.gpu/: ${(bundle / MiB).toFixed(1)} MiB (git ignores it: a copy that leaves out ignored files must be told to take it)`);
   console.log(`together: ${((checkout + bundle) / MiB).toFixed(1)} MiB${existsSync(path.join(root, SLIMMED)) ? ` (\`node scripts/gpu-bundle.js slim\` leaves out ${SLIMMED}/: ${(sizeOf(path.join(root, SLIMMED)) / MiB).toFixed(1)} MiB)` : ""}`);
 }
 
@@ -145,35 +148,32 @@ function bundle() {
 }
 
 function slim() {
-  const stateFile = gitPath("vpae-gpu-slim"); // the branch `slim` left
-  if (existsSync(stateFile)) fail(`already slim (from ${readFileSync(stateFile, "utf8").trim()}): \`node scripts/gpu-bundle.js restore\` first`);
+  const stateFile = gitPath("vpae-gpu-slim"); // the branch `slim` left, and the commit it checked out
+  if (existsSync(stateFile)) fail(`already slim (from ${readFileSync(stateFile, "utf8").split("\n")[0]}): \`node scripts/gpu-bundle.js restore\` first`);
   if (git("status", "--porcelain", "--untracked-files=no") !== "") fail("the checkout has uncommitted changes: commit or stash them first");
   const branch = spawnSync("git", ["symbolic-ref", "--short", "-q", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || git("rev-parse", "HEAD");
-  // HEAD's tree without experiments/results, through a private index (the checkout's own index is untouched)
+  // HEAD's tree without experiments/results, through a private index (the checkout's own index is
+  // untouched), committed under a name of its own (a CI clone may have no git identity configured)
   const index = gitPath("vpae-gpu-index");
-  // a throwaway commit, under a name of its own (a CI clone may have no git identity configured)
-  const who = { GIT_AUTHOR_NAME: "gpu-bundle", GIT_AUTHOR_EMAIL: "gpu-bundle@localhost", GIT_COMMITTER_NAME: "gpu-bundle", GIT_COMMITTER_EMAIL: "gpu-bundle@localhost" };
-  const env = { ...process.env, GIT_INDEX_FILE: index, ...who };
-  const run = (...args) => {
-    const r = spawnSync("git", args, { cwd: root, encoding: "utf8", env });
-    if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${r.stderr.trim().split("\n")[0]}`);
-    return r.stdout.trim();
-  };
-  run("read-tree", "HEAD");
-  run("rm", "-r", "-q", "--cached", "--ignore-unmatch", SLIMMED);
-  const tree = run("write-tree");
-  const commit = run("commit-tree", tree, "-p", "HEAD", "-m", `HEAD without ${SLIMMED}/, for a size-limited copy (scripts/gpu-bundle.js slim)`);
+  const env = { ...process.env, GIT_INDEX_FILE: index, GIT_AUTHOR_NAME: "gpu-bundle", GIT_AUTHOR_EMAIL: "gpu-bundle@localhost", GIT_COMMITTER_NAME: "gpu-bundle", GIT_COMMITTER_EMAIL: "gpu-bundle@localhost" };
+  gitWith(env, "read-tree", "HEAD");
+  gitWith(env, "rm", "-r", "-q", "--cached", "--ignore-unmatch", SLIMMED);
+  const tree = gitWith(env, "write-tree");
+  const commit = gitWith(env, "commit-tree", tree, "-p", "HEAD", "-m", `HEAD without ${SLIMMED}/, for a size-limited copy (scripts/gpu-bundle.js slim)`);
   rmSync(index, { force: true });
   git("checkout", "-q", "--detach", commit);
-  writeFileSync(stateFile, branch + "\n");
-  console.log(`checked out ${commit.slice(0, 12)}: ${branch} without ${SLIMMED}/; \`node scripts/gpu-bundle.js restore\` goes back`);
+  writeFileSync(stateFile, `${branch}\n${commit}\n`);
+  console.log(`checked out ${commit.slice(0, 12)}: ${branch} without ${SLIMMED}/; \`node scripts/gpu-bundle.js restore\` goes back (the tests need ${SLIMMED}/: restore before \`npm test\`)`);
   travelSize();
 }
 
 function restore() {
   const stateFile = gitPath("vpae-gpu-slim");
   if (!existsSync(stateFile)) fail("not slim: nothing to restore");
-  const branch = readFileSync(stateFile, "utf8").trim();
+  const [branch, commit] = readFileSync(stateFile, "utf8").trim().split("\n");
+  // a commit made on the slim checkout would be left behind by going back: say so instead
+  const head = git("rev-parse", "HEAD");
+  if (commit && head !== commit) fail(`HEAD (${head.slice(0, 12)}) is no longer the slim commit ${commit.slice(0, 12)}: going back to ${branch} would leave it behind; keep it on a branch (git branch NAME), then check out ${branch} and delete ${path.relative(root, stateFile)}`);
   git("checkout", "-q", branch);
   rmSync(stateFile);
   console.log(`back on ${branch}`);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromRoot } from "../helpers.js";
@@ -49,6 +49,9 @@ test("slim checks out HEAD without experiments/results, detached; restore goes b
   const dir = mkdtempSync(join(tmpdir(), "vpae-slim-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.equal(sh("git", ["clone", "-q", fromRoot(), dir], tmpdir()).status, 0);
+  // the script as it is in this checkout (the clone has the committed one)
+  copyFileSync(script, join(dir, "scripts", "gpu-bundle.js"));
+  assert.equal(sh("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "this checkout's gpu-bundle.js", "--allow-empty"], dir).status, 0);
   const branch = sh("git", ["symbolic-ref", "--short", "HEAD"], dir).stdout.trim();
   const tracked = sh("git", ["ls-files"], dir).stdout;
   assert.ok(existsSync(join(dir, "experiments", "results")), "the clone has run summaries");
@@ -59,7 +62,7 @@ test("slim checks out HEAD without experiments/results, detached; restore goes b
 
   const slim = sh(process.execPath, ["scripts/gpu-bundle.js", "slim"], dir);
   assert.equal(slim.status, 0, slim.stderr);
-  assert.match(slim.stdout, new RegExp(`checked out [0-9a-f]{12}: ${branch} without experiments/results/`));
+  assert.match(slim.stdout, new RegExp(`checked out [0-9a-f]{12}: ${branch} without experiments/results/; \`node scripts/gpu-bundle.js restore\` goes back \\(the tests need experiments/results/: restore before \`npm test\`\\)`));
   assert.ok(!existsSync(join(dir, "experiments", "results")));
   assert.equal(sh("git", ["ls-files", "experiments/results"], dir).stdout, "");
   assert.ok(existsSync(join(dir, "experiments", "checkpoints", "teacher.safetensors")), "what the check reads stays");
@@ -69,12 +72,25 @@ test("slim checks out HEAD without experiments/results, detached; restore goes b
   assert.equal(again.status, 1);
   assert.match(again.stderr, /already slim \(from .+\): `node scripts\/gpu-bundle.js restore` first/);
 
+  // an untracked file under experiments/results stays where it is
+  mkdirSync(join(dir, "experiments", "results"));
+  writeFileSync(join(dir, "experiments", "results", "notes.txt"), "mine\n");
+  // a commit made on the slim checkout is not left behind by restore
+  writeFileSync(join(dir, "scratch.txt"), "x\n");
+  assert.equal(sh("git", ["add", "scratch.txt"], dir).status, 0);
+  assert.equal(sh("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "on the slim checkout"], dir).status, 0);
+  const ahead = sh(process.execPath, ["scripts/gpu-bundle.js", "restore"], dir);
+  assert.equal(ahead.status, 1);
+  assert.match(ahead.stderr, new RegExp(`HEAD \\([0-9a-f]{12}\\) is no longer the slim commit [0-9a-f]{12}: going back to ${branch} would leave it behind`));
+  assert.equal(sh("git", ["reset", "-q", "--hard", "HEAD~1"], dir).status, 0);
+
   const restore = sh(process.execPath, ["scripts/gpu-bundle.js", "restore"], dir);
   assert.equal(restore.status, 0, restore.stderr);
   assert.equal(restore.stdout, `back on ${branch}\n`);
   assert.equal(sh("git", ["symbolic-ref", "--short", "HEAD"], dir).stdout.trim(), branch);
   assert.equal(sh("git", ["ls-files"], dir).stdout, tracked);
-  assert.equal(sh("git", ["status", "--porcelain"], dir).stdout, "");
+  assert.equal(sh("git", ["status", "--porcelain"], dir).stdout, "?? experiments/results/notes.txt\n");
+  assert.equal(readFileSync(join(dir, "experiments", "results", "notes.txt"), "utf8"), "mine\n");
 
   // a checkout with uncommitted changes is left as it is
   writeFileSync(join(dir, "README.md"), "changed\n");
