@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check of the webgpu backend (docs/runtime.md, "GPU check"). On a machine with a GPU it records
-# the GPU and `vpae doctor`, runs micro-distill and the webgpu tests on webgpu, the runtime benchmark at
-# widths 64, 256 and 512 (wasm, webgpu, PyTorch), and as much of the quickstart on webgpu as the time
-# left allows, then writes a short report.
+# the GPU and `vpae doctor`, then runs micro-distill on webgpu, the runtime benchmark at widths 64, 256
+# and 512 (wasm, webgpu, PyTorch), the webgpu tests, and as much of the quickstart on webgpu as the time
+# left allows (in that order), and writes a short report.
 #   bash scripts/gpu-check.sh [OUT_DIR [COPY_DIR]]
 # OUT_DIR (default gpu-check/) receives the report and every step's output; COPY_DIR, when given,
 # receives three files however the check ends (a stop by TERM or INT included): report.md, bench.json
@@ -17,7 +17,7 @@
 # runs it on a software adapter anyway, at width 64 only and without the quickstart (to try the script).
 # Time: GPU_CHECK_BUDGET bounds the whole check (seconds, default 3600; it may overrun by about 40 s,
 # the grace a stopped step gets and the report). Each step also has a cap of its own (doctor 60,
-# micro-distill 180, tests 240, benchmark 360), and GPU_CHECK_TIMEOUT (default 1800) caps every step.
+# micro-distill 180, benchmark 360, tests 240), and GPU_CHECK_TIMEOUT (default 1800) caps every step.
 # The quickstart gets what is left and is stopped as Ctrl-C would stop it (the report gives its pace).
 # GPU_CHECK_BENCH_STEPS: training steps per benchmark run (default 12, at least 8).
 set -uo pipefail
@@ -148,8 +148,8 @@ if [ "$hardware" != yes ]; then
   widths=64
 fi
 step micro-webgpu TERM 180 node bin/vpae.js run experiments/micro-distill.vpae --backend webgpu --runs-dir "$out/runs" --no-tui --debug
-step webgpu-tests TERM 240 env VPAE_REQUIRE_WEBGPU=1 node --test dist/test/runtime/backend-webgpu.test.js
 step bench TERM 360 env BENCH_WIDTHS="$widths" BENCH_STEPS="${GPU_CHECK_BENCH_STEPS:-12}" BENCH_JSON="$out/bench.json" node scripts/bench-runtime.js
+step webgpu-tests TERM 240 env VPAE_REQUIRE_WEBGPU=1 node --test dist/test/runtime/backend-webgpu.test.js
 if [ "$hardware" = yes ]; then
   # the whole quickstart where time allows; else as far as it gets, stopped as Ctrl-C would stop it
   step quickstart-webgpu INT "$limit" node bin/vpae.js run experiments/quickstart.vpae --backend webgpu --runs-dir "$out/runs" --no-tui
