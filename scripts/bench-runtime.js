@@ -14,7 +14,7 @@
 // BENCH_JSON=FILE writes every figure as JSON, after each measurement (a benchmark stopped half-way keeps
 // what it measured). Numbers depend on what else runs: use an idle machine.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,8 @@ const save = () => process.env.BENCH_JSON && writeFileSync(process.env.BENCH_JSO
 const results = { date: new Date().toISOString(), machine: `${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}`, load: loadavg()[0], steps, adapter: null, train: [], torch: [], sampling: [] };
 
 const { findAdapter, describeAdapter } = await import(join(root, "dist/runtime/engine/webgpu.js"));
+const { readMetrics } = await import(join(root, "dist/runtime/engine/io/metrics.js"));
+const { readRunPlan } = await import(join(root, "dist/runtime/engine/io/run-dir.js"));
 const adapter = await findAdapter(true);
 const backends = (process.env.BENCH_BACKENDS ?? (adapter.ok ? "wasm,webgpu" : "wasm")).split(",");
 results.adapter = adapter.ok ? describeAdapter(adapter.report) : null;
@@ -53,9 +55,9 @@ for (const width of widths) {
       continue;
     }
     const dir = join(runs, readdirSync(runs)[0]);
-    const times = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time);
+    const times = readMetrics(join(dir, "metrics.jsonl")).map((r) => r.time);
     const deltas = times.slice(1).map((t, i) => t - times[i]).slice(5); // skip warm-up (kernel compilation)
-    const runPlan = JSON.parse(readFileSync(join(dir, "plan.json"), "utf8"));
+    const runPlan = readRunPlan(dir);
     rmSync(runs, { recursive: true, force: true }); // its checkpoint is large at width 512
     plan ??= runPlan; // section 3 samples at the first width that ran
     batch = runPlan.phases[0].batch;

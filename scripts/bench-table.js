@@ -22,8 +22,7 @@ const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "--
 /** The markdown of one benchmark file. */
 function benchTables(bench) {
   const out = [];
-  const env = [bench.steps !== 40 ? `BENCH_STEPS=${bench.steps}` : ""].filter(Boolean).join(" ");
-  out.push(`\`${env ? `${env} ` : ""}node scripts/bench-runtime.js\` on ${bench.machine}, ${bench.date.slice(0, 10)} (load average ${bench.load.toFixed(2)} at the start). WebGPU adapter: ${bench.adapter ?? "none"}.`);
+  out.push(`\`BENCH_STEPS=${bench.steps} node scripts/bench-runtime.js\` on ${bench.machine}, ${bench.date.slice(0, 10)} (load average ${bench.load.toFixed(2)} at the start). WebGPU adapter: ${bench.adapter ?? "none"}.`);
 
   const widths = [...new Set(bench.train.map((r) => r.width))];
   const backends = [...new Set(bench.train.map((r) => r.backend))];

@@ -15,8 +15,8 @@
 //                                        detached; refuses a checkout with uncommitted changes
 //   node scripts/gpu-bundle.js restore   goes back to the branch `slim` left
 //
-// gpu-check.sh unpacks .gpu/ where node_modules/ is missing, uses the bundled Node where `node` is
-// missing or older than 20, and unpacks each .deb whose library the machine lacks.
+// gpu-check.sh unpacks .gpu/ where node_modules/ or dist/ is missing, uses the bundled Node where `node`
+// is missing or older than 20, and unpacks each .deb whose library the machine lacks.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -40,6 +40,8 @@ function gitWith(env, ...args) {
   if (r.status !== 0) fail(`git ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return r.stdout.trim();
 }
+/** Whether tracked files have uncommitted changes. */
+const uncommitted = () => git("status", "--porcelain", "--untracked-files=no") !== "";
 /** A file inside the checkout's git directory (never part of a copy of the working tree). */
 const gitPath = (name) => path.resolve(root, git("rev-parse", "--git-path", name));
 function sizeOf(p) {
@@ -138,7 +140,7 @@ function bundle() {
   const manifest = {
     created: new Date().toISOString(),
     commit: git("rev-parse", "HEAD"),
-    uncommitted: git("status", "--porcelain", "--untracked-files=no") !== "",
+    uncommitted: uncommitted(),
     node: process.version,
     packages: packages.length,
     files: { "vpae.tar.xz": sizeOf(path.join(out, "vpae.tar.xz")), "node.xz": sizeOf(path.join(out, "node.xz")), debs },
@@ -150,7 +152,7 @@ function bundle() {
 function slim() {
   const stateFile = gitPath("vpae-gpu-slim"); // the branch `slim` left, and the commit it checked out
   if (existsSync(stateFile)) fail(`already slim (from ${readFileSync(stateFile, "utf8").split("\n")[0]}): \`node scripts/gpu-bundle.js restore\` first`);
-  if (git("status", "--porcelain", "--untracked-files=no") !== "") fail("the checkout has uncommitted changes: commit or stash them first");
+  if (uncommitted()) fail("the checkout has uncommitted changes: commit or stash them first");
   const branch = spawnSync("git", ["symbolic-ref", "--short", "-q", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim() || git("rev-parse", "HEAD");
   // HEAD's tree without experiments/results, through a private index (the checkout's own index is
   // untouched), committed under a name of its own (a CI clone may have no git identity configured)

@@ -155,10 +155,12 @@ if [ "$hardware" = yes ]; then
   step quickstart-webgpu INT "$limit" node bin/vpae.js run experiments/quickstart.vpae --backend webgpu --runs-dir "$out/runs" --no-tui
   run=$(ls -d "$out"/runs/quickstart-* 2>/dev/null | head -1)
   if [ -n "$run" ]; then
-    log "quickstart progress: $(node -e '
-      const fs = require("node:fs"), dir = process.argv[1];
-      const rows = fs.readFileSync(dir + "/metrics.jsonl", "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-      const total = JSON.parse(fs.readFileSync(dir + "/plan.json", "utf8")).phases.reduce((s, p) => s + p.steps, 0);
+    log "quickstart progress: $(node --input-type=module -e '
+      const dir = process.argv[1];
+      const { readMetrics } = await import("./dist/runtime/engine/io/metrics.js");
+      const { readRunPlan } = await import("./dist/runtime/engine/io/run-dir.js");
+      const rows = readMetrics(`${dir}/metrics.jsonl`); // a line cut short by the stop is dropped
+      const total = readRunPlan(dir).phases.reduce((s, p) => s + p.steps, 0);
       if (rows.length < 2) { console.log(`${rows.length} of ${total} steps`); process.exit(0); }
       const first = rows[0], last = rows.at(-1), rate = (last.step - first.step) / ((last.time - first.time) / 1000);
       console.log(`${last.step} of ${total} steps; ${rate.toFixed(2)} steps/s from step ${first.step} to ${last.step} (evaluations included), so the whole run would take about ${(total / rate / 60).toFixed(1)} min of training`);
