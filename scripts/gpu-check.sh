@@ -13,8 +13,11 @@
 # Dawn reaches an NVIDIA GPU through Vulkan: the driver's Vulkan ICD and the loader (libvulkan.so.1; the
 # bundle carries Debian's libvulkan1, and glvnd's libraries for the driver) must be there; in a
 # container, NVIDIA_DRIVER_CAPABILITIES must include graphics.
+# It builds only where dist/ is missing or older than a source file.
+# GPU_CHECK_INSTALL=0: install and build nothing (no apt-get, no bundle unpacked, no npm ci, no build);
+# the checkout and the machine are used as they are.
 # Without a hardware adapter it stops with exit 2 (nothing would measure a GPU); GPU_CHECK_SOFTWARE=1
-# runs it on a software adapter anyway, at width 64 only and without the quickstart (to try the script).
+# runs it on a software adapter anyway, with the benchmark at width 64 only (to try the script).
 # Time: GPU_CHECK_BUDGET bounds the whole check (seconds, default 3600; it may overrun by about 40 s,
 # the grace a stopped step gets and the report). Each step also has a cap of its own (doctor 60,
 # micro-distill 180, benchmark 360, tests 240), and GPU_CHECK_TIMEOUT (default 1800) caps every step.
@@ -58,7 +61,9 @@ node_ok() { command -v node >/dev/null && node -e 'process.exit(Number(process.v
 mark=node_modules/.vpae-bundle
 bundled=0
 [ -f "$mark" ] && bundled=1
-if [ -f .gpu/vpae.tar.xz ]; then
+install=${GPU_CHECK_INSTALL:-1}
+[ "$install" = 0 ] && log "- GPU_CHECK_INSTALL=0: nothing is installed or built"
+if [ "$install" != 0 ] && [ -f .gpu/vpae.tar.xz ]; then
   if ! node_ok; then
     had=$(node --version 2>/dev/null || echo none)
     if mkdir -p .gpu/bin && unxz_to .gpu/node.xz .gpu/bin/node && chmod +x .gpu/bin/node; then
@@ -80,7 +85,7 @@ known() { ldc -p 2>/dev/null | grep -qF "$1 "; } # the dynamic linker knows this
 # the bundle's libraries (the Vulkan loader, and glvnd's, which NVIDIA's Vulkan driver links to), each
 # one unpacked (as root) only where the dynamic linker does not know its library already
 unpacked=""
-if [ "$(id -u)" = 0 ] && command -v dpkg-deb >/dev/null; then
+if [ "$install" != 0 ] && [ "$(id -u)" = 0 ] && command -v dpkg-deb >/dev/null; then
   for d in .gpu/debs/*.deb; do
     [ -f "$d" ] || continue
     lib=$(dpkg-deb -c "$d" | grep -oE '[^/ ]+\.so\.[0-9]+( |$)' | head -1 | tr -d ' ')
@@ -90,7 +95,9 @@ if [ "$(id -u)" = 0 ] && command -v dpkg-deb >/dev/null; then
   [ -n "$unpacked" ] && ldc && log "- unpacked from the bundle:$unpacked"
 fi
 if ! known libvulkan.so.1; then
-  if command -v apt-get >/dev/null && (timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -qq --no-install-recommends libvulkan1) >/dev/null 2>&1; then
+  if [ "$install" = 0 ]; then
+    log "- no Vulkan loader (libvulkan.so.1): Dawn will find no Vulkan adapter"
+  elif command -v apt-get >/dev/null && (timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -qq --no-install-recommends libvulkan1) >/dev/null 2>&1; then
     log "- installed libvulkan1 (the Vulkan loader)"
   else
     log "- no Vulkan loader, and none could be installed (no bundle, not root, or no network): Dawn may find no Vulkan adapter"
@@ -117,8 +124,15 @@ log "- Vulkan loader: $(ldc -p 2>/dev/null | grep -m1 'libvulkan\.so\.1 ' | sed 
 log "- Vulkan ICDs: ${icds:-none found}"
 node_ok || { log "- node: none at version 20 or later (and no bundle): stopped"; exit 1; }
 log "- node $(node --version), $(nproc) CPUs"
-if [ ! -d node_modules ]; then timeout 600 npm ci --no-audit --no-fund > "$out/npm-ci.txt" 2>&1 || { log "npm ci failed (see $out/npm-ci.txt)"; exit 1; }; fi
-if [ "$bundled" = 0 ]; then npm run build > "$out/build.txt" 2>&1 || { log "npm run build failed (see $out/build.txt)"; exit 1; }; fi
+stale() { # dist/ is missing, or a source file is newer than it
+  [ ! -f dist/runtime/cli/main.js ] || [ -n "$(find grammar compiler runtime test types -newer dist/runtime/cli/main.js \( -name '*.ts' -o -name '*.tsx' -o -name '*.cts' \) 2>/dev/null | head -1)" ]
+}
+if [ "$install" = 0 ]; then
+  [ -d node_modules ] && [ -f dist/runtime/cli/main.js ] || { log "- GPU_CHECK_INSTALL=0, and node_modules/ or dist/ is missing: stopped"; exit 1; }
+else
+  if [ ! -d node_modules ]; then timeout 600 npm ci --no-audit --no-fund > "$out/npm-ci.txt" 2>&1 || { log "npm ci failed (see $out/npm-ci.txt)"; exit 1; }; fi
+  if [ "$bundled" = 0 ] && stale; then npm run build > "$out/build.txt" 2>&1 || { log "npm run build failed (see $out/build.txt)"; exit 1; }; fi
+fi
 step() { # name, signal, cap, command...: runs it for at most min(cap, GPU_CHECK_TIMEOUT, the time left)
   local name=$1 signal=$2 t=$3; shift 3
   [ "$limit" -lt "$t" ] && t=$limit
@@ -150,20 +164,19 @@ fi
 step micro-webgpu TERM 180 node bin/vpae.js run experiments/micro-distill.vpae --backend webgpu --runs-dir "$out/runs" --no-tui --debug
 step bench TERM 360 env BENCH_WIDTHS="$widths" BENCH_STEPS="${GPU_CHECK_BENCH_STEPS:-12}" BENCH_JSON="$out/bench.json" node scripts/bench-runtime.js
 step webgpu-tests TERM 240 env VPAE_REQUIRE_WEBGPU=1 node --test dist/test/runtime/backend-webgpu.test.js
-if [ "$hardware" = yes ]; then
-  # the whole quickstart where time allows; else as far as it gets, stopped as Ctrl-C would stop it
-  step quickstart-webgpu INT "$limit" node bin/vpae.js run experiments/quickstart.vpae --backend webgpu --runs-dir "$out/runs" --no-tui
-  run=$(ls -d "$out"/runs/quickstart-* 2>/dev/null | head -1)
-  if [ -n "$run" ]; then
-    log "quickstart progress: $(node --input-type=module -e '
-      const dir = process.argv[1];
-      const { readMetrics } = await import("./dist/runtime/engine/io/metrics.js");
-      const { readRunPlan } = await import("./dist/runtime/engine/io/run-dir.js");
-      const rows = readMetrics(`${dir}/metrics.jsonl`); // a line cut short by the stop is dropped
-      const total = readRunPlan(dir).phases.reduce((s, p) => s + p.steps, 0);
-      if (rows.length < 2) { console.log(`${rows.length} of ${total} steps`); process.exit(0); }
-      const first = rows[0], last = rows.at(-1), rate = (last.step - first.step) / ((last.time - first.time) / 1000);
-      console.log(`${last.step} of ${total} steps; ${rate.toFixed(2)} steps/s from step ${first.step} to ${last.step} (evaluations included), so the whole run would take about ${(total / rate / 60).toFixed(1)} min of training`);
-    ' "$run" 2>&1)"
-  fi
+# the whole quickstart where time allows; else as far as it gets, stopped as Ctrl-C would stop it
+step quickstart-webgpu INT "$limit" node bin/vpae.js run experiments/quickstart.vpae --backend webgpu --runs-dir "$out/runs" --no-tui
+run=$(ls -d "$out"/runs/quickstart-* 2>/dev/null | head -1)
+if [ -n "$run" ]; then
+  log "quickstart progress: $(node --input-type=module -e '
+    const dir = process.argv[1];
+    const { readMetrics } = await import("./dist/runtime/engine/io/metrics.js");
+    const { readRunPlan } = await import("./dist/runtime/engine/io/run-dir.js");
+    const { totalSteps } = await import("./dist/compiler/plan/steps.js");
+    const rows = readMetrics(`${dir}/metrics.jsonl`); // a line cut short by the stop is dropped
+    const total = totalSteps(readRunPlan(dir).phases);
+    if (rows.length < 2) { console.log(`${rows.length} of ${total} steps`); process.exit(0); }
+    const first = rows[0], last = rows.at(-1), rate = (last.step - first.step) / ((last.time - first.time) / 1000);
+    console.log(`${last.step} of ${total} steps; ${rate.toFixed(2)} steps/s from step ${first.step} to ${last.step} (evaluations included), so the whole run would take about ${(total / rate / 60).toFixed(1)} min of training`);
+  ' "$run" 2>&1)"
 fi

@@ -4,6 +4,7 @@
 // objectives.ts.
 import type { Phase, Plan } from "../../compiler/plan/schema.js";
 import { runtimeGaps } from "../../compiler/plan/support.js";
+import { totalSteps } from "../../compiler/plan/steps.js";
 import { checkDevice, initBackend, tf, type BackendPreference } from "./tf.js";
 import { Rng, deriveSeed, type RngState } from "./rng.js";
 import type { RunEvent, RunListener } from "./events.js";
@@ -110,10 +111,10 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
     run.finish("failed", err instanceof Error ? err.message : String(err));
     throw err;
   }
-  const totalSteps = plan.phases.reduce((a, p) => a + p.steps, 0);
+  const total = totalSteps(plan.phases);
   const references = equilibriumReferences(plan);
   const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
-  emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: backend.name, backendDetail: backend.detail, runDir: run.dir, resumedFrom: run.resumedFrom ? state.globalStep : null, totalSteps, phases, references, time: Date.now() });
+  emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: backend.name, backendDetail: backend.detail, runDir: run.dir, resumedFrom: run.resumedFrom ? state.globalStep : null, totalSteps: total, phases, references, time: Date.now() });
   let status: RunResult["status"] = "finished";
   let reason: string | null = null;
   try {
@@ -153,7 +154,7 @@ export async function executePlan(plan: Plan, opts: RunOptions): Promise<RunResu
         const sps = 1000 / Math.max(1, now - last);
         last = now;
         run.appendMetrics({ step: state.globalStep, phase: phase.name, phaseStep: state.phaseStep, time: now, losses, stats, ...(Object.keys(histograms).length ? { histograms } : {}) });
-        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps, stepsPerSecond: sps, time: now, losses, stats, histograms });
+        emit({ type: "step", phase: phase.name, phaseStep: state.phaseStep - 1, phaseSteps: phase.steps, step: state.globalStep, totalSteps: total, stepsPerSecond: sps, time: now, losses, stats, histograms });
         if (opts.leakCheck) {
           const n = tf.memory().numTensors;
           if (tensors >= 0 && n !== tensors) throw new Error(`tensor leak: ${tensors} -> ${n} tensors after step ${state.globalStep}`);

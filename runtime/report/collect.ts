@@ -3,6 +3,7 @@
 // the end of training (metrics.jsonl), the training time (manifest phases), the run's status and its
 // in-run curve (the mean score of each of its own evaluations, on the validation clips).
 import { join } from "node:path";
+import { totalSteps } from "../../compiler/plan/steps.js";
 import { groupMean } from "../engine/eval/groups.js";
 import { readMetrics } from "../engine/io/metrics.js";
 import { readScores } from "../engine/io/scores.js";
@@ -103,7 +104,7 @@ export function collectResults(members: readonly MemberInput[], index: RunIndex,
     }
     if (!row && opts.role !== "teacher" && opts.clips === VALIDATION.name) {
       // the run's own evaluation at its last step (the role it trains)
-      const total = run.phases.reduce((a, p) => a + p.steps, 0);
+      const total = totalSteps(run.phases);
       const last = [...run.manifest.evals].reverse().find((e) => e.step === total) ?? (run.status === "finished" ? undefined : run.manifest.evals.at(-1));
       const r = evalAt(last, opts.nfe);
       if (r && last) {

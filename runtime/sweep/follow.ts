@@ -4,6 +4,7 @@
 // the Slurm launcher, which adds what squeue says about the array's tasks.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
+import { totalSteps } from "../../compiler/plan/steps.js";
 import { alive, METRICS_FILE } from "../engine/io/run-dir.js";
 import { readManifestIfAny } from "../engine/io/manifest.js";
 import { logitGap, type MemberRow, type MemberStatus, type SweepEvent } from "./events.js";
@@ -73,7 +74,7 @@ export function followSweep(dir: string, emit: (e: SweepEvent) => void, options:
     for (const l of lines) if (l.t === "session") session = l;
     const rows: MemberRow[] = table.members.map((m) => {
       const run = (runs.byHash.get(m.hash) ?? []).sort((a, b) => (b.status === "finished" ? 1 : 0) - (a.status === "finished" ? 1 : 0))[0];
-      const total = (run?.phases ?? planPhases(dir, m.plan)).reduce((a, p) => a + p.steps, 0);
+      const total = totalSteps(run?.phases ?? planPhases(dir, m.plan));
       const status: MemberStatus = run?.status === "finished" ? "finished" : run?.live ? "running" : run?.status === "failed" ? "failed" : run ? "partial" : "new";
       return { index: m.index, name: m.name, hash: m.hash, runDir: run?.dir ?? m.runDir, status, step: run ? (status === "finished" ? total : (lastCheckpoint(run) ?? 0)) : 0, totalSteps: total, phase: null, share: null, estimate: null, scores: null, dGap: null, seconds: 0, reason: run?.reason ?? null, log: null };
     });
@@ -114,7 +115,7 @@ export function followSweep(dir: string, emit: (e: SweepEvent) => void, options:
         const r = lastMetrics(join(run.dir, METRICS_FILE));
         if (r && r.step !== progress.get(m.index)) {
           progress.set(m.index, r.step);
-          const total = run.phases.reduce((a, p) => a + p.steps, 0);
+          const total = totalSteps(run.phases);
           emit({ type: "member-progress", index: m.index, phase: r.phase, step: r.step, totalSteps: total, stepsPerSecond: 0, dGap: logitGap(r.stats ?? {}), time: r.time });
         }
         const manifest = readManifestIfAny(run.dir);

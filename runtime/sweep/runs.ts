@@ -7,7 +7,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Plan } from "../../compiler/plan/schema.js";
 import { listRuns, PLAN_FILE, type RunSummary } from "../engine/io/run-dir.js";
 import { readManifest, type Manifest } from "../engine/io/manifest.js";
-import { checkpointRelative, phaseEndSteps } from "../engine/io/checkpoint.js";
+import { checkpointRelative } from "../engine/io/checkpoint.js";
+import { phaseEndSteps } from "../../compiler/plan/steps.js";
 import { SWEEPS_DIR } from "./record.js";
 
 export interface IndexedRun extends RunSummary {

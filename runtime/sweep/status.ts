@@ -4,8 +4,8 @@
 // folders and the sweep's record, never from the processes themselves.
 import type { Plan } from "../../compiler/plan/schema.js";
 import { canonicalJson } from "../../compiler/plan/hash.js";
+import { phaseEndSteps, totalSteps } from "../../compiler/plan/steps.js";
 import { runDirName } from "../engine/io/run-dir.js";
-import { phaseEndSteps } from "../engine/io/checkpoint.js";
 import type { RunStatus } from "../engine/io/manifest.js";
 import { lastCheckpoint, phaseEndCheckpoint, type IndexedRun, type RunIndex } from "./runs.js";
 import { lastStates, type RecordLine, type ShareSpec } from "./record.js";
@@ -49,10 +49,6 @@ export interface PlanOptions {
   previous?: ReadonlyMap<string, string>;
   /** false: every new member trains from the beginning (no prefix sharing). */
   share?: boolean;
-}
-
-function totalSteps(plan: Plan): number {
-  return plan.phases.reduce((a, p) => a + p.steps, 0);
 }
 
 /** The best run of a plan: finished, then live, then the one with the newest checkpoint. */
@@ -141,7 +137,7 @@ export function planMembers(members: readonly MemberSpec[], index: RunIndex, rec
   };
   return members.map((spec) => {
     const state = states.get(spec.index)!;
-    const total = totalSteps(spec.plan);
+    const total = totalSteps(spec.plan.phases);
     const done = state.kind === "finished" ? total : state.kind === "new" ? 0 : (state.step ?? 0);
     const startsFresh = state.kind === "new" || (state.kind === "failed" && state.step === null);
     const share = startsFresh && options.share !== false ? findShare(spec, members, index, runDirOf, states) : null;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { compileText, errors } from "../helpers.js";
 import { estimatePhase, separateDiscriminatorVariant, callsPerUpdate, tokensPerClip } from "../../compiler/estimate.js";
 import { diffPlans } from "../../compiler/plan/diff.js";
+import { phaseEndSteps, phaseStartStep, totalSteps } from "../../compiler/plan/steps.js";
 import { parsePlan } from "../../compiler/plan-file.js";
 import { DiagnosticBag } from "../../compiler/diagnostics/diagnostic.js";
 import type { Plan } from "../../compiler/plan/schema.js";
@@ -68,6 +69,16 @@ test("network calls per generator update follow the losses, guidance and update 
   const p = plan(PAPER.replace("loss diffusion {}", "loss diffusion {}\n    updates { fake = 5  student = 1 }"));
   assert.deepEqual(callsPerUpdate(p, p.phases[0]!), { teacher: 2, fakeScore: 6, discriminator: 0 });
   assert.deepEqual(callsPerUpdate(p, p.phases[1]!), { teacher: 1, fakeScore: 0, discriminator: 5 });
+});
+
+test("global steps: phases start where the previous ones end and the total is their sum", () => {
+  const p = plan(PAPER);
+  assert.deepEqual(p.phases.map((x) => x.steps), [500, 1000]);
+  assert.equal(totalSteps(p.phases), 1500);
+  assert.deepEqual(phaseEndSteps(p.phases), [500, 1500]);
+  assert.deepEqual([0, 1, 2].map((i) => phaseStartStep(p.phases, i)), [0, 500, 1500]);
+  assert.equal(totalSteps([]), 0);
+  assert.deepEqual(phaseEndSteps([]), []);
 });
 
 test("a loss weight change in the last phase re-runs only that phase", () => {

@@ -15,6 +15,7 @@
 // that passes every check, skipping (with a warning) truncated or corrupt ones.
 import { existsSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { phaseEndSteps } from "../../../compiler/plan/steps.js";
 import type { RngState } from "../rng.js";
 import { fsyncDir } from "./atomic.js";
 import { IoError, guard } from "./errors.js";
@@ -237,12 +238,6 @@ export interface KeepPolicy {
    * those phases can start (sweep prefix sharing, fork.ts).
    */
   protect?: readonly number[];
-}
-
-/** The global steps at which the phases of a plan end (the checkpoints pruning never deletes). */
-export function phaseEndSteps(phases: readonly { steps: number }[]): number[] {
-  let step = 0;
-  return phases.map((p) => (step += p.steps));
 }
 
 /**

@@ -9,6 +9,7 @@ import { equilibriumReferences } from "../equilibrium.js";
 import { readManifestIfAny, type Manifest } from "./manifest.js";
 import { METRICS_FILE, readRunPlan } from "./run-dir.js";
 import type { Plan } from "../../../compiler/plan/schema.js";
+import { phaseStartStep, totalSteps } from "../../../compiler/plan/steps.js";
 
 export interface Follower {
   /** Reads what is new and emits its events; returns false once the run has ended and all is read. */
@@ -21,7 +22,7 @@ const revive = (_k: string, v: unknown) => (typeof v === "string" && v in NON_FI
 export function followRun(runDir: string, emit: (e: RunEvent) => void): Follower {
   const plan: Plan = readRunPlan(runDir);
   const phases = plan.phases.map((p) => ({ name: p.name, steps: p.steps }));
-  const totalSteps = phases.reduce((a, p) => a + p.steps, 0);
+  const total = totalSteps(phases);
   const references = equilibriumReferences(plan);
   const metricsFile = join(runDir, METRICS_FILE);
   let started = false;
@@ -37,7 +38,7 @@ export function followRun(runDir: string, emit: (e: RunEvent) => void): Follower
   function start(m: Manifest | null): void {
     started = true;
     const created = m ? Date.parse(m.createdAt) : Date.now();
-    emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: m?.backend?.name ?? "?", backendDetail: m?.backend?.detail ?? "", runDir, resumedFrom: null, totalSteps, phases, references, time: created });
+    emit({ type: "run-start", experiment: plan.experiment, planHash: plan.hash, backend: m?.backend?.name ?? "?", backendDetail: m?.backend?.detail ?? "", runDir, resumedFrom: null, totalSteps: total, phases, references, time: created });
   }
 
   function readNewLines(m: Manifest | null): void {
@@ -73,7 +74,7 @@ export function followRun(runDir: string, emit: (e: RunEvent) => void): Follower
       const sps = lastTime !== null && r.time > lastTime ? 1000 / (r.time - lastTime) : 0;
       lastTime = r.time;
       lastStep = r.step;
-      emit({ type: "step", phase: r.phase, phaseStep: r.phaseStep - 1, phaseSteps: phases[idx]?.steps ?? r.phaseStep, step: r.step, totalSteps, stepsPerSecond: sps, time: r.time, losses: r.losses, stats: r.stats, ...(r.histograms ? { histograms: r.histograms } : {}) });
+      emit({ type: "step", phase: r.phase, phaseStep: r.phaseStep - 1, phaseSteps: phases[idx]?.steps ?? r.phaseStep, step: r.step, totalSteps: total, stepsPerSecond: sps, time: r.time, losses: r.losses, stats: r.stats, ...(r.histograms ? { histograms: r.histograms } : {}) });
       if (m) readManifestEvents(m, r.step);
     }
   }
@@ -96,9 +97,9 @@ export function followRun(runDir: string, emit: (e: RunEvent) => void): Follower
       checkpointStep = c.step;
       emit({ type: "checkpoint", step: c.step, file: join(runDir, c.file), time: Date.parse(c.time) });
     }
-    const before = phases.slice(0, phaseIndex).reduce((a, p) => a + p.steps, 0);
+    const before = phaseStartStep(phases, phaseIndex);
     for (const p of m.phases) {
-      const endStep = phases.slice(0, p.index + 1).reduce((a, x) => a + x.steps, 0);
+      const endStep = phaseStartStep(phases, p.index + 1);
       if (p.finishedAt && endStep <= upTo && (p.index < phaseIndex || upTo >= before + phases[phaseIndex]!.steps)) emitPhaseEnd(p.index, p.name, p.seconds);
     }
   }
