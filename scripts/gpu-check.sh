@@ -16,7 +16,8 @@
 # It builds only where dist/ is missing or older than a source file.
 # GPU_CHECK_INSTALL=0: install and build nothing (no apt-get, no bundle unpacked, no npm ci, no build);
 # the checkout and the machine are used as they are.
-# Without a hardware adapter it stops with exit 2 (nothing would measure a GPU); GPU_CHECK_SOFTWARE=1
+# Without a hardware adapter it stops with exit 2 (nothing would measure a GPU), and the report quotes
+# the Vulkan loader (vulkan-loader.txt holds all it said); GPU_CHECK_SOFTWARE=1
 # runs it on a software adapter anyway, with the benchmark at width 64 only (to try the script).
 # Time: GPU_CHECK_BUDGET bounds the whole check (seconds, default 3600; it may overrun by about 40 s,
 # the grace a stopped step gets and the report). Each step also has a cap of its own (doctor 60,
@@ -81,7 +82,9 @@ if [ "$install" != 0 ] && [ -f .gpu/vpae.tar.xz ]; then
   [ "$bundled" = 1 ] && node_ok && log "- node_modules/ and dist/ from the bundle ($(node -p 'const m = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); `commit ${m.commit.slice(0, 12)}${m.uncommitted ? " with uncommitted changes" : ""}, made ${m.created}`' "$mark"))"
 fi
 ldc() { if command -v ldconfig >/dev/null; then ldconfig "$@"; else /sbin/ldconfig "$@"; fi; }
-known() { ldc -p 2>/dev/null | grep -qF "$1 "; } # the dynamic linker knows this library
+# the dynamic linker knows this library (not grep -q: under pipefail, ldconfig killed by SIGPIPE when
+# grep stops reading at the first match would make a known library look unknown)
+known() { ldc -p 2>/dev/null | grep -F "$1 " >/dev/null; }
 # the bundle's libraries (the Vulkan loader, and glvnd's, which NVIDIA's Vulkan driver links to), each
 # one unpacked (as root) only where the dynamic linker does not know its library already
 unpacked=""
@@ -104,7 +107,7 @@ if ! known libvulkan.so.1; then
   fi
 fi
 icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | tr '\n' ' ')
-if ! echo "$icds" | grep -qi nvidia && [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
+if [[ "${icds,,}" != *nvidia* ]] && [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
   # NVIDIA's container runtime may mount the driver's ICD file outside the loader's search path, or
   # mount the driver's Vulkan library without one: then an ICD file written here names it
   icd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/icd.d/nvidia_icd.json 2>/dev/null | head -1)
@@ -150,8 +153,17 @@ step() { # name, signal, cap, command...: runs it for at most min(cap, GPU_CHECK
 }
 step doctor TERM 60 node bin/vpae.js doctor
 # does `auto` find a hardware adapter? (doctor's JSON: the webgpu entry is usable only on one)
-hardware=$(timeout 60 node bin/vpae.js doctor --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const b=JSON.parse(s).backends.find(x=>x.name==="webgpu");console.log(b&&b.usable?"yes":"no: "+(b?b.detail:"no webgpu entry"))}catch{console.log("no: vpae doctor --json gave no answer")}})')
+# the Vulkan loader's errors and warnings go to vulkan-loader.txt: why an ICD did not load, if one did not
+hardware=$(VK_LOADER_DEBUG=error,warn timeout 60 node bin/vpae.js doctor --json 2>"$out/vulkan-loader.txt" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const b=JSON.parse(s).backends.find(x=>x.name==="webgpu");console.log(b&&b.usable?"yes":"no: "+(b?b.detail:"no webgpu entry"))}catch{console.log("no: vpae doctor --json gave no answer")}})')
 log "- hardware WebGPU adapter: $hardware"
+# each message once, without Dawn's notes on reduced limits or its source locations
+said=$(grep -vE 'artificially reduced|^ +at |^$' "$out/vulkan-loader.txt" | sed -E 's/^(ERROR|Warning): *//' | awk '!seen[$0]++' | head -n 8 | cut -c1-300)
+if [ "$hardware" != yes ] && [ -n "$said" ]; then
+  log "- the Vulkan loader said (the first lines of vulkan-loader.txt):"
+  log '```'
+  echo "$said" >> "$report"
+  log '```'
+fi
 widths=64,256,512
 if [ "$hardware" != yes ]; then
   if [ "${GPU_CHECK_SOFTWARE:-0}" != 1 ]; then

@@ -92,7 +92,7 @@ PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 )
 
-if [ -f "$CONF" ] && [ "$(cat "$CONF")" = "$conf" ] && sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+if [ -f "$CONF" ] && [ "$(cat "$CONF")" = "$conf" ] && sinfo -h -o '%T' 2>/dev/null | grep -E '^(idle|mixed|allocated)' >/dev/null; then
   log "a cluster is already up: $(sinfo -h -o '%P %D %T' | tr '\n' ' ')"
   exit 0
 fi
@@ -107,7 +107,7 @@ sleep 0.5
 slurmctld -i
 slurmd
 for _ in $(seq 100); do
-  if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+  if sinfo -h -o '%T' 2>/dev/null | grep -E '^(idle|mixed|allocated)' >/dev/null; then
     log "up: $(sinfo -h -o 'partition %P, %D node(s), %c CPUs, state %T')"
     exit 0
   fi

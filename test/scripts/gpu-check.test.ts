@@ -52,7 +52,7 @@ test("without a hardware adapter the GPU check records doctor, names why, stops 
   assert.ok(!existsSync(join(copy, "bench.json")), "no benchmark ran");
   const logs = spawnSync("tar", ["-tzf", join(copy, "logs.tar.gz")], { encoding: "utf8" });
   assert.equal(logs.status, 0, logs.stderr);
-  assert.deepEqual(logs.stdout.split("\n").filter((f) => /\.(txt|md)$/.test(f)).sort(), ["./doctor.txt", "./report.md"]);
+  assert.deepEqual(logs.stdout.split("\n").filter((f) => /\.(txt|md)$/.test(f)).sort(), ["./doctor.txt", "./report.md", "./vulkan-loader.txt"]);
 });
 
 test("with GPU_CHECK_INSTALL=0 a checkout without node_modules or dist/ is refused, and nothing is installed", (t) => {
