@@ -14,6 +14,8 @@
 //                                        summaries the check never reads: most of the checkout's size),
 //                                        detached; refuses a checkout with uncommitted changes
 //   node scripts/gpu-bundle.js restore   goes back to the branch `slim` left
+//   node scripts/gpu-bundle.js fresh     exits 0 where dist/ is built and no TypeScript source is newer
+//                                        (bundle and tree refuse a stale dist/; gpu-check.sh builds then)
 //
 // gpu-check.sh unpacks .gpu/ where node_modules/ or dist/ is missing, uses the bundled Node where `node`
 // is missing or older than 20, and unpacks each .deb whose library the machine lacks.
@@ -98,9 +100,44 @@ function listFiles(pkgDir) {
   return files;
 }
 
+/** A TypeScript source newer than the build (tsconfig.json's folders), or null: dist/ would be stale. */
+function newerSource() {
+  const built = statSync(path.join(root, "dist", "runtime", "cli", "main.js")).mtimeMs;
+  const walk = (rel) => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) {
+        const found = walk(r);
+        if (found) return found;
+      } else if (/\.(ts|tsx|cts)$/.test(e.name) && statSync(path.join(root, r)).mtimeMs > built) return r;
+    }
+    return null;
+  };
+  for (const top of ["types", "grammar", "compiler", "runtime", "test"]) {
+    const found = existsSync(path.join(root, top)) ? walk(top) : null;
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Why dist/ cannot be bundled as it is (not built, or older than a source), or null. */
+function staleBuild() {
+  if (!existsSync(path.join(root, "dist", "runtime", "cli", "main.js"))) return "dist/ is not built: run `npm ci` (or `npm run build`) first";
+  const newer = newerSource();
+  return newer ? `dist/ is older than ${newer}: run \`npm run build\` first` : null;
+}
+
+/** `fresh`: exit 0 where dist/ is built from the sources as they are (gpu-check.sh builds where not). */
+function fresh() {
+  const why = staleBuild();
+  if (why) fail(why);
+  console.log("dist/ is up to date");
+}
+
 /** dist/ and the node_modules files a run needs, as a file list for tar (relative to the checkout). */
 function runtimeList(dir) {
-  if (!existsSync(path.join(root, "dist", "runtime", "cli", "main.js"))) fail("dist/ is not built: run `npm ci` (or `npm run build`) first");
+  const stale = staleBuild();
+  if (stale) fail(stale);
   const packages = runtimePackages();
   const files = packages.flatMap(listFiles);
   const list = path.join(dir, "files.txt");
@@ -182,6 +219,6 @@ function restore() {
 }
 
 const command = process.argv[2] ?? "bundle";
-const commands = { bundle, size: travelSize, tree, slim, restore };
-if (!(command in commands)) fail(`unknown command ${command}: use bundle (the default), size, tree, slim or restore`);
+const commands = { bundle, size: travelSize, tree, slim, restore, fresh };
+if (!(command in commands)) fail(`unknown command ${command}: use bundle (the default), size, tree, slim, restore or fresh`);
 commands[command]();

@@ -127,14 +127,11 @@ log "- Vulkan loader: $(ldc -p 2>/dev/null | grep -m1 'libvulkan\.so\.1 ' | sed 
 log "- Vulkan ICDs: ${icds:-none found}"
 node_ok || { log "- node: none at version 20 or later (and no bundle): stopped"; exit 1; }
 log "- node $(node --version), $(nproc) CPUs"
-stale() { # dist/ is missing, or a source file is newer than it
-  [ ! -f dist/runtime/cli/main.js ] || [ -n "$(find grammar compiler runtime test types -newer dist/runtime/cli/main.js \( -name '*.ts' -o -name '*.tsx' -o -name '*.cts' \) 2>/dev/null | head -1)" ]
-}
 if [ "$install" = 0 ]; then
   [ -d node_modules ] && [ -f dist/runtime/cli/main.js ] || { log "- GPU_CHECK_INSTALL=0, and node_modules/ or dist/ is missing: stopped"; exit 1; }
 else
   if [ ! -d node_modules ]; then timeout 600 npm ci --no-audit --no-fund > "$out/npm-ci.txt" 2>&1 || { log "npm ci failed (see $out/npm-ci.txt)"; exit 1; }; fi
-  if [ "$bundled" = 0 ] && stale; then npm run build > "$out/build.txt" 2>&1 || { log "npm run build failed (see $out/build.txt)"; exit 1; }; fi
+  if [ "$bundled" = 0 ] && ! node scripts/gpu-bundle.js fresh >/dev/null 2>&1; then npm run build > "$out/build.txt" 2>&1 || { log "npm run build failed (see $out/build.txt)"; exit 1; }; fi
 fi
 step() { # name, signal, cap, command...: runs it for at most min(cap, GPU_CHECK_TIMEOUT, the time left)
   local name=$1 signal=$2 t=$3; shift 3

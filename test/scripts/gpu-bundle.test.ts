@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromRoot } from "../helpers.js";
@@ -98,4 +98,38 @@ test("slim checks out HEAD without experiments/results, detached; restore goes b
   assert.equal(dirty.status, 1);
   assert.equal(dirty.stderr, "gpu-bundle: the checkout has uncommitted changes: commit or stash them first\n");
   assert.equal(sh("git", ["symbolic-ref", "--short", "HEAD"], dir).stdout.trim(), branch);
+});
+
+test("fresh: dist/ built after every TypeScript source is fresh; a newer source or no dist/ is refused, naming the file", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vpae-fresh-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // the script finds the checkout from its own place, so a copy of it judges this small tree
+  mkdirSync(join(dir, "scripts"));
+  copyFileSync(script, join(dir, "scripts", "gpu-bundle.js"));
+  mkdirSync(join(dir, "compiler", "plan"), { recursive: true });
+  const source = join(dir, "compiler", "plan", "steps.ts");
+  writeFileSync(source, "export {};\n");
+  const fresh = () => sh(process.execPath, ["scripts/gpu-bundle.js", "fresh"], dir);
+
+  let r = fresh();
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /dist\/ is not built/);
+
+  mkdirSync(join(dir, "dist", "runtime", "cli"), { recursive: true });
+  const built = join(dir, "dist", "runtime", "cli", "main.js");
+  writeFileSync(built, "");
+  const now = Date.now() / 1000;
+  utimesSync(source, now - 60, now - 60);
+  utimesSync(built, now - 30, now - 30);
+  r = fresh();
+  assert.equal(r.status, 0, r.stderr);
+
+  utimesSync(source, now, now);
+  r = fresh();
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /dist\/ is older than compiler\/plan\/steps\.ts: run `npm run build` first/);
+  // bundling refuses the same tree before it packs anything
+  const tree = sh(process.execPath, ["scripts/gpu-bundle.js", "tree", join(dir, "out")], dir);
+  assert.equal(tree.status, 1);
+  assert.match(tree.stderr, /dist\/ is older than compiler\/plan\/steps\.ts/);
 });
