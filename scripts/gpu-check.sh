@@ -17,8 +17,8 @@
 # GPU_CHECK_INSTALL=0: install and build nothing (no apt-get, no bundle unpacked, no npm ci, no build);
 # the checkout and the machine are used as they are.
 # Without a hardware adapter it stops with exit 2 (nothing would measure a GPU), and the report quotes
-# the Vulkan loader (vulkan-loader.txt holds all it said); GPU_CHECK_SOFTWARE=1
-# runs it on a software adapter anyway, with the benchmark at width 64 only (to try the script).
+# the Vulkan loader (vulkan-loader.txt holds all it said). GPU_CHECK_SOFTWARE=1 runs it on a software
+# adapter anyway, with the benchmark at width 64 only (to try the script).
 # Time: GPU_CHECK_BUDGET bounds the whole check (seconds, default 3600; it may overrun by about 40 s,
 # the grace a stopped step gets and the report). Each step also has a cap of its own (doctor 60,
 # micro-distill 180, benchmark 360, tests 240), and GPU_CHECK_TIMEOUT (default 1800) caps every step.
