@@ -38,7 +38,7 @@ const { readRunPlan } = await import(join(root, "dist/runtime/engine/io/run-dir.
 const adapter = await findAdapter(true);
 const backends = (process.env.BENCH_BACKENDS ?? (adapter.ok ? "wasm,webgpu" : "wasm")).split(",");
 results.adapter = adapter.ok ? describeAdapter(adapter.report) : null;
-console.log(`${results.machine}; webgpu adapter: ${adapter.ok ? describeAdapter(adapter.report) : `none (${adapter.reason})`}`);
+console.log(`${results.machine}; webgpu adapter: ${results.adapter ?? `none (${adapter.reason})`}`);
 
 // 1. the runtime's own step, per backend and width
 let batch = 0;

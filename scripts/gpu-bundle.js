@@ -29,6 +29,8 @@ const out = path.join(root, ".gpu");
 const MiB = 1024 * 1024;
 const SLIMMED = "experiments/results";
 const DEBS = ["libvulkan1", "libglvnd0", "libglx0", "libgl1", "libegl1", "libgles2", "libopengl0"];
+/** The build's last output that the CLI loads: dist/ is as new as it. */
+const BUILT = path.join(root, "dist", "runtime", "cli", "main.js");
 
 function fail(message) {
   process.stderr.write(`gpu-bundle: ${message}\n`);
@@ -100,9 +102,9 @@ function listFiles(pkgDir) {
   return files;
 }
 
-/** A TypeScript source newer than the build (tsconfig.json's folders), or null: dist/ would be stale. */
+/** A TypeScript source newer than the build (in the folders tsconfig.json includes), or null. */
 function newerSource() {
-  const built = statSync(path.join(root, "dist", "runtime", "cli", "main.js")).mtimeMs;
+  const built = statSync(BUILT).mtimeMs;
   const walk = (rel) => {
     for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
       const r = path.join(rel, e.name);
@@ -113,7 +115,8 @@ function newerSource() {
     }
     return null;
   };
-  for (const top of ["types", "grammar", "compiler", "runtime", "test"]) {
+  const tsconfig = JSON.parse(readFileSync(path.join(root, "tsconfig.json"), "utf8"));
+  for (const top of new Set(tsconfig.include.map((pattern) => pattern.split("/")[0]))) {
     const found = existsSync(path.join(root, top)) ? walk(top) : null;
     if (found) return found;
   }
@@ -122,7 +125,7 @@ function newerSource() {
 
 /** Why dist/ cannot be bundled as it is (not built, or older than a source), or null. */
 function staleBuild() {
-  if (!existsSync(path.join(root, "dist", "runtime", "cli", "main.js"))) return "dist/ is not built: run `npm ci` (or `npm run build`) first";
+  if (!existsSync(BUILT)) return "dist/ is not built: run `npm ci` (or `npm run build`) first";
   const newer = newerSource();
   return newer ? `dist/ is older than ${newer}: run \`npm run build\` first` : null;
 }

@@ -106,6 +106,7 @@ test("fresh: dist/ built after every TypeScript source is fresh; a newer source 
   // the script finds the checkout from its own place, so a copy of it judges this small tree
   mkdirSync(join(dir, "scripts"));
   copyFileSync(script, join(dir, "scripts", "gpu-bundle.js"));
+  copyFileSync(fromRoot("tsconfig.json"), join(dir, "tsconfig.json")); // the folders with sources
   mkdirSync(join(dir, "compiler", "plan"), { recursive: true });
   const source = join(dir, "compiler", "plan", "steps.ts");
   writeFileSync(source, "export {};\n");
